@@ -1,0 +1,41 @@
+# Two commands for a fresh machine: `make test` and `make plan STACK=dev`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
+
+.PHONY: test lint typecheck plan bench docs clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+## test: create .venv, install everything, lint, then run the whole suite (type check included)
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+## plan: offline plan of one stack under mocks, written to plan/STACK/
+plan: $(STAMP)
+	@test -n "$(STACK)" || { echo "usage: make plan STACK=dev|tst|prod|<stack with a Pulumi.<stack>.yaml>"; exit 2; }
+	$(PY) -m tools.plan $(STACK) --out plan/$(STACK)
+
+## bench: median wall time of three offline plans per stack, and the suite's wall time
+bench: $(STAMP)
+	$(PY) -m tools.bench
+
+## docs: regenerate the configuration reference in README.md from the settings model
+docs: $(STAMP)
+	$(PY) -m tools.config_reference --write README.md
+
+clean:
+	rm -rf $(VENV) plan .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,69 @@
+"""What kind of environment a stack is, and the rules that follow from it.
+
+Invariant guarded here: every rule that differs between production and the other environments
+reads the tier through `policy_for`, never the stack name, so a stack called `prod2` or
+`pr-123` behaves as its declared tier says.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Tier(StrEnum):
+    PRODUCTION = "production"
+    STAGING = "staging"
+    DEVELOPMENT = "development"
+    REVIEW = "review"
+
+
+@dataclass(frozen=True)
+class TierPolicy:
+    """The tier-dependent rules, in one place."""
+
+    protect_stateful_resources: bool
+    """`protect` on resources whose loss cannot be undone by another `pulumi up` (addresses that
+    other systems allow-list, storage)."""
+
+    nat_gateway_per_zone: bool
+    """One NAT gateway per zone, so a zone outage does not cut every user off the internet; a
+    single one elsewhere saves roughly 30 USD a month per zone."""
+
+    min_replicas: int
+    """Replicas of the shared, stateless services (ingress, controllers)."""
+
+    allow_shared_password_login: bool
+    """Whether a dummy/shared-password authenticator may be configured."""
+
+
+_POLICIES: dict[Tier, TierPolicy] = {
+    Tier.PRODUCTION: TierPolicy(
+        protect_stateful_resources=True,
+        nat_gateway_per_zone=True,
+        min_replicas=2,
+        allow_shared_password_login=False,
+    ),
+    # Staging runs the production replica counts so that it rehearses what production runs,
+    # but it may be torn down and rebuilt, and it shares one NAT gateway.
+    Tier.STAGING: TierPolicy(
+        protect_stateful_resources=False,
+        nat_gateway_per_zone=False,
+        min_replicas=2,
+        allow_shared_password_login=False,
+    ),
+    Tier.DEVELOPMENT: TierPolicy(
+        protect_stateful_resources=False,
+        nat_gateway_per_zone=False,
+        min_replicas=1,
+        allow_shared_password_login=True,
+    ),
+    Tier.REVIEW: TierPolicy(
+        protect_stateful_resources=False,
+        nat_gateway_per_zone=False,
+        min_replicas=1,
+        allow_shared_password_login=True,
+    ),
+}
+
+
+def policy_for(tier: Tier) -> TierPolicy:
+    return _POLICIES[tier]

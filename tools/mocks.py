@@ -1,0 +1,157 @@
+"""Pulumi mocks that answer the way AWS would, and a monitor that records every registration.
+
+Invariant guarded here: the same program and config give the same answers, byte for byte (IDs
+are derived from URNs, never random), and every invoke the program makes has an answer here or
+fails with a message naming the invoke, so an unmocked call cannot pass silently.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import pulumi
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key, deserialize_properties
+
+ACCOUNT_ID = "123456789012"
+
+# What `describe-availability-zones` offers without opt-in in a few regions; others get three.
+_ZONE_LETTERS = {"us-east-1": "abcdef", "us-west-2": "abcd", "ap-northeast-1": "acd", "ca-central-1": "abd"}
+
+# AWS ID prefixes by resource type, so IDs in the plan read like the real ones.
+_ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc-",
+    "aws:ec2/route:Route": "r-rtb-",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-",
+}
+
+
+def _digest(text: str, length: int) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+class AwsLikeMocks(pulumi.runtime.Mocks):
+    """Resource state and invoke results shaped like AWS's, for one region and account."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        key = f"{args.typ}::{args.name}"
+        if args.typ.startswith("pulumi:providers:"):
+            return f"provider-{_digest(key, 12)}", dict(args.inputs)
+        resource_id = _ID_PREFIXES.get(args.typ, f"{args.name}-") + _digest(key, 17)
+        state: dict[str, Any] = {"id": resource_id, **args.inputs}
+        # Pulumi auto-names resources that take a name: logical name plus a random suffix.
+        state.setdefault("name", f"{args.name}-{_digest(key, 7)}")
+        state.setdefault("arn", self._arn(args.typ, resource_id))
+        state.setdefault("tagsAll", {**args.inputs.get("tags", {})})
+        if args.typ == "aws:ec2/eip:Eip":
+            octet = int(_digest(key, 2), 16) % 254 + 1
+            state.update(publicIp=f"203.0.113.{octet}", allocationId=resource_id)  # documentation range
+        if args.typ == "aws:ec2/vpc:Vpc":
+            state.update(
+                defaultSecurityGroupId="sg-" + _digest(key + "sg", 17),
+                mainRouteTableId="rtb-" + _digest(key + "rtb", 17),
+                ownerId=ACCOUNT_ID,
+            )
+        return resource_id, state
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            letters = _ZONE_LETTERS.get(self.region, "abc")
+            return {
+                "names": [f"{self.region}{letter}" for letter in letters],
+                "zoneIds": [f"{self.region.replace('-', '')[:4]}-az{i + 1}" for i in range(len(letters))],
+                "id": self.region,
+            }, []
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/deployer/plan",
+                "userId": "AROAPLANPLANPLANPLAN:plan",
+                "id": ACCOUNT_ID,
+            }, []
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region}, []
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
+        raise NotImplementedError(
+            f"the offline plan has no mock answer for the invoke {args.token}; add one to tools/mocks.py"
+        )
+
+    def _arn(self, typ: str, resource_id: str) -> str:
+        service = typ.split(":")[1].split("/", maxsplit=1)[0] if typ.startswith("aws:") else "pulumi"
+        kind = typ.rsplit(":", 1)[-1].lower()
+        return f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{kind}/{resource_id}"
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    """A value Pulumi marked secret; the plan prints it as `[secret]`, tests can still read it."""
+
+    value: Any
+
+
+def mark_secrets(value: Any) -> Any:
+    """Replace Pulumi's wire markers for secrets with `SecretValue`, at any depth."""
+    if isinstance(value, dict):
+        if value.get(_special_sig_key) == _special_secret_sig:
+            return SecretValue(mark_secrets(value.get("value")))
+        return {k: mark_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mark_secrets(v) for v in value]
+    return value
+
+
+class Registration(NamedTuple):
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    provider: str | None
+    depends_on: list[str]
+    protect: bool
+    custom: bool
+    inputs: dict[str, Any]
+
+
+class RecordingMonitor(MockMonitor):
+    """A mock monitor that keeps the whole registration request, which `Mocks` never sees."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: dict[str, Registration] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # Like the engine: a child's type is qualified by its parent's, except under the stack.
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                type_ = f"{parent_type}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method's name)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        urn = self.make_urn(request.parent, request.type, request.name)
+        provider = request.provider.rsplit("::", 1)[0] if request.provider else None
+        self.registrations[urn] = Registration(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            provider=provider,
+            depends_on=sorted(set(request.dependencies)),
+            protect=bool(request.protect),
+            custom=bool(request.custom),
+            inputs=mark_secrets(deserialize_properties(request.object, keep_unknowns=True)),
+        )
+        return response

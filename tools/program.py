@@ -1,0 +1,81 @@
+"""Running the real `__main__.py` in-process under Pulumi's mocks, with no CLI and no cloud.
+
+Invariant guarded here: each run starts from nothing (a fresh context, event loop, config and
+root stack), so runs do not leak into each other, and the result lists every registration in a
+stable order with every secret still marked as one.
+"""
+
+import asyncio
+import contextvars
+import runpy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.stack import run_pulumi_func
+
+from tools.mocks import AwsLikeMocks, RecordingMonitor, Registration, SecretValue
+from tools.stack_config import ROOT, RawStackConfig
+
+PROGRAM = ROOT / "__main__.py"
+DEFAULT_REGION = "eu-west-1"
+
+
+@dataclass(frozen=True)
+class ProgramRun:
+    project: str
+    stack: str
+    resources: list[Registration]
+    """Every registered resource, the root stack and providers included, sorted by URN."""
+    outputs: dict[str, Any]
+    """The stack outputs, resolved; a secret output is a `SecretValue`."""
+
+    def by_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> Registration:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources are named {name!r}")
+        return matches[0]
+
+
+def run_program(config: RawStackConfig, program: Path = PROGRAM) -> ProgramRun:
+    """Run `program` for one stack's config; exceptions from the program propagate."""
+    return contextvars.Context().run(_run, config, program)
+
+
+def _run(config: RawStackConfig, program: Path) -> ProgramRun:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        region = config.values.get("aws:region", DEFAULT_REGION)
+        monitor = RecordingMonitor(AwsLikeMocks(region))
+        pulumi.runtime.set_all_config(dict(config.values), sorted(config.secret_keys))
+        pulumi.runtime.set_mocks(
+            monitor.mocks, project=config.project, stack=config.stack, preview=False, monitor=monitor
+        )
+        root = runtime_settings.get_root_resource()
+
+        def program_body() -> None:
+            runpy.run_path(str(program), run_name="__main__")
+
+        loop.run_until_complete(run_pulumi_func(program_body))
+        outputs = loop.run_until_complete(_resolve(getattr(root, "outputs", {}) or {}))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    resources = sorted(monitor.registrations.values(), key=lambda r: r.urn)
+    return ProgramRun(config.project, config.stack, resources, outputs)
+
+
+async def _resolve(outputs: dict[str, Any]) -> dict[str, Any]:
+    """Stack outputs with every Output awaited; a secret output stays recognisable as secret."""
+    resolved: dict[str, Any] = {}
+    for key, value in outputs.items():
+        output = pulumi.Output.from_input(value)
+        plain = await output.future()
+        resolved[key] = SecretValue(plain) if await output.is_secret() else plain
+    return resolved
