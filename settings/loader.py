@@ -10,6 +10,7 @@ import difflib
 import json
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, get_args, get_origin
 
 import pulumi
@@ -134,7 +135,7 @@ def _problem(error: ErrorDetails, given: Mapping[str, Any]) -> Problem:
         return Problem("stack name", error["msg"].removeprefix("Value error, "), json.dumps(given["stack"]))
     kind = error["type"]
     if kind == "missing":
-        return Problem(key, "is required")
+        return Problem(key, "is required" + _allowed(error["loc"]))
     if kind == "extra_forbidden":
         return Problem(key, "is not a setting of this program" + _did_you_mean(error["loc"]))
     message = error["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
@@ -153,11 +154,25 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def _did_you_mean(loc: tuple[int | str, ...]) -> str:
+def _model_at(path: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The settings model that holds the key at `path` (a loc without its last part)."""
     model: type[BaseModel] | None = StackSettings
-    for part in loc[:-1]:
+    for part in path:
         field = _field_by_alias(model).get(str(part)) if model else None
         model = _model_of(field.annotation) if field else None
+    return model
+
+
+def _allowed(loc: tuple[int | str, ...]) -> str:
+    model = _model_at(loc[:-1])
+    field = _field_by_alias(model).get(str(loc[-1])) if model else None
+    if field is not None and isinstance(field.annotation, type) and issubclass(field.annotation, Enum):
+        return ": one of " + ", ".join(str(member.value) for member in field.annotation)
+    return ""
+
+
+def _did_you_mean(loc: tuple[int | str, ...]) -> str:
+    model = _model_at(loc[:-1])
     if model is None:
         return ""
     known = [alias for alias, f in _field_by_alias(model).items() if alias not in _FROM_PULUMI]

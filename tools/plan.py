@@ -23,7 +23,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from settings import SettingsError
 from tools.mocks import Registration, SecretValue
 from tools.program import ProgramRun, run_program
-from tools.stack_config import StackFileError, read_stack_config
+from tools.stack_config import ROOT, StackFileError, read_stack_config
 
 SECRET = "[secret]"
 RESOURCE_KEYS = ("urn", "type", "name", "parent", "provider", "dependsOn", "protect", "inputs")
@@ -120,9 +120,12 @@ def main(argv: list[str] | None = None, echo: Callable[[str], None] = print) -> 
     parser = argparse.ArgumentParser(prog="python -m tools.plan", description=__doc__.split("\n\n")[0])
     parser.add_argument("stack", help="stack name; its config is read from Pulumi.STACK.yaml")
     parser.add_argument("--out", type=Path, required=True, help="folder for resources.json and outputs.json")
+    parser.add_argument(
+        "--config-dir", type=Path, default=ROOT, help="folder with Pulumi.yaml and the stack files (default: here)"
+    )
     args = parser.parse_args(argv)
     try:
-        config = read_stack_config(args.stack)
+        config = read_stack_config(args.stack, root=args.config_dir)
         run = run_program(config)
     except (SettingsError, StackFileError) as error:
         print(error, file=sys.stderr)

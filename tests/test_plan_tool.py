@@ -1,0 +1,127 @@
+"""The offline plan as a user runs it: files, exit codes, secrets masked, the tree and its summary."""
+
+import itertools
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from settings import SettingsError
+from tools.plan import RESOURCE_KEYS, SECRET, longest_chain, main, plain, render_summary, resource_records
+from tools.program import run_program
+from tools.stack_config import PLACEHOLDER_SECRET, ROOT, config_from_dict, read_stack_config
+
+SECRET_PROGRAM = textwrap.dedent(
+    """
+    import pulumi
+    import pulumi_aws as aws
+
+    config = pulumi.Config()
+    password = config.require_secret("dbPassword")
+    provider = aws.Provider("t-aws", region="eu-west-1")
+    group = aws.ec2.SecurityGroup(
+        "t-sg", description=password, opts=pulumi.ResourceOptions(provider=provider)
+    )
+    pulumi.export("password", password)
+    pulumi.export("groupId", group.id)
+    """
+)
+
+
+def write_config_dir(root: Path, stack: str, stack_file: str) -> Path:
+    (root / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (root / f"Pulumi.{stack}.yaml").write_text(textwrap.dedent(stack_file))
+    return root
+
+
+def test_plan_writes_both_files_in_the_contract_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dev", "--out", str(tmp_path)]) == 0
+    resources = json.loads((tmp_path / "resources.json").read_text())
+    outputs = json.loads((tmp_path / "outputs.json").read_text())
+    assert resources and all(tuple(r) == RESOURCE_KEYS for r in resources)
+    assert outputs["prefix"] == "dev"
+    printed = capsys.readouterr().out
+    assert "pulumi:pulumi:Stack" in printed and "dev-network-vpc" in printed
+    assert "Longest dependency chain" in printed and "By type:" in printed
+
+
+def test_a_bad_stack_file_exits_2_with_one_line_per_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config_dir = write_config_dir(
+        tmp_path,
+        "lab",
+        """
+        config:
+          jupyterhub-platform:tier: prod
+          jupyterhub-platform:network:
+            vpcCidr: 8.8.0.0/16
+        """,
+    )
+    out = tmp_path / "plan"
+    assert main(["lab", "--out", str(out), "--config-dir", str(config_dir)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("stack 'lab' has 2 configuration problems")
+    assert [line.split(": ")[1] for line in err[1:]] == ["tier", "network.vpcCidr"]
+    assert not out.exists()
+
+
+def test_an_unknown_stack_exits_2_and_lists_the_stacks(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["nosuch", "--out", str(tmp_path)]) == 2
+    assert "Pulumi.nosuch.yaml" in capsys.readouterr().err
+
+
+def test_a_secure_value_becomes_a_placeholder_secret_and_is_masked(tmp_path: Path) -> None:
+    config_dir = write_config_dir(
+        tmp_path,
+        "lab",
+        """
+        config:
+          jupyterhub-platform:dbPassword:
+            secure: v1:AAAABBBBCCCC
+        """,
+    )
+    program = tmp_path / "program.py"
+    program.write_text(SECRET_PROGRAM)
+    config = read_stack_config("lab", root=config_dir)
+    assert config.secret_keys == {"jupyterhub-platform:dbPassword"}
+    run = run_program(config, program=program)
+    records = resource_records(run)
+    group = next(r for r in records if r["name"] == "t-sg")
+    assert group["inputs"]["description"] == SECRET
+    assert plain(run.outputs)["password"] == SECRET
+    text = json.dumps(records)
+    assert PLACEHOLDER_SECRET not in text and "v1:AAAABBBBCCCC" not in text
+
+
+def test_a_secure_value_in_a_key_that_is_not_secret_is_refused(tmp_path: Path) -> None:
+    config = config_from_dict(
+        "jupyterhub-platform", "lab", {"tier": "development", "awsAccountId": {"secure": "v1:xyz"}}
+    )
+    with pytest.raises(SettingsError, match=r"lab: awsAccountId: is stored as a secret") as caught:
+        run_program(config)
+    assert PLACEHOLDER_SECRET not in str(caught.value)
+
+
+def test_the_longest_chain_follows_dependencies() -> None:
+    run = run_program(read_stack_config("prod"))
+    chain = longest_chain(run.resources)
+    assert [r.type.rsplit(":", 1)[-1] for r in chain] == ["Vpc", "InternetGateway", "Eip", "NatGateway", "Route"]
+    for before, after in itertools.pairwise(chain):
+        assert before.urn in after.depends_on
+    assert f"({len(chain)})" in render_summary(run)
+
+
+def test_the_command_line_runs_as_documented(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.plan", "tst", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "resources.json").exists() and (tmp_path / "outputs.json").exists()
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,32 @@
+"""The README tells the truth: its configuration reference is the settings model's, and the
+numbers and commands it quotes are the code's."""
+
+from settings.naming import MAX_PREFIX_LENGTH, TIGHTEST
+from tools.config_reference import reference_table, with_reference
+from tools.stack_config import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def test_the_configuration_reference_is_up_to_date() -> None:
+    assert with_reference(README) == README, "README.md is out of date: run `make docs`"
+
+
+def test_the_reference_lists_every_setting_with_a_description() -> None:
+    rows = reference_table().splitlines()[2:]
+    assert rows, "no settings listed"
+    for row in rows:
+        description = row.rsplit(" | ", 1)[-1].removesuffix(" |").strip()
+        assert len(description) > 20, f"setting without a real description: {row}"
+
+
+def test_the_prefix_limit_quoted_is_the_code_s() -> None:
+    assert f"at most {MAX_PREFIX_LENGTH} characters" in README
+    assert f"`<prefix>{TIGHTEST.suffix}` must fit in {TIGHTEST.limit}" in README
+
+
+def test_the_quick_start_commands_exist() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert "make test" in README and "make plan STACK=dev" in README
+    assert "\ntest:" in makefile and "\nplan:" in makefile
+    assert "make test" in (ROOT / ".ci" / "run").read_text()

@@ -1,0 +1,172 @@
+"""Settings: every bad input is reported with the stack, the key and the value; good input is typed."""
+
+import json
+from typing import Any
+
+import pytest
+
+from settings import SettingsError, StackSettings, Tier, settings_from_config
+from settings.tiers import policy_for
+from tests.conftest import PROJECT, RunConfig
+from tools.mocks import AwsLikeMocks
+
+GOOD = {"tier": "staging", "aws:region": "eu-west-1"}
+EXISTING = {
+    "vpcId": "vpc-0123456789abcdef0",
+    "privateSubnetIds": {"eu-west-1a": "subnet-0000000000000000a", "eu-west-1b": "subnet-0000000000000000b"},
+    "publicSubnetIds": {"eu-west-1a": "subnet-0000000000000001a", "eu-west-1b": "subnet-0000000000000001b"},
+}
+
+
+def load(config: dict[str, Any], stack: str = "tst", secret: tuple[str, ...] = ()) -> StackSettings:
+    """Validate config written as in a stack file (objects as objects), the way Pulumi passes it."""
+    raw = {}
+    for key, value in config.items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        raw[full] = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    return settings_from_config(PROJECT, stack, raw, {f"{PROJECT}:{k}" for k in secret})
+
+
+def problems_of(config: dict[str, Any], **kwargs: Any) -> list[str]:
+    with pytest.raises(SettingsError) as caught:
+        load(config, **kwargs)
+    return str(caught.value).splitlines()[1:]
+
+
+BAD_INPUTS = [
+    # (config changes, key the message must name, words the message must contain)
+    ({"tier": "prod"}, "tier", "production"),
+    ({"tier": None}, "tier", "production"),
+    ({"aws:region": "Ireland"}, "aws:region", "AWS region"),
+    ({"awsAccountId": "12345"}, "awsAccountId", "12-digit"),
+    ({"tags": {"aws:owner": "x"}}, "tags.aws:owner (the key)", "reserves"),
+    ({"tags": {"Stack": "other"}}, "tags.Stack (the key)", "set by the program"),
+    ({"tags": {"Owner": "a" * 257}}, "tags.Owner", "tag value"),
+    ({"tags": ["CostCenter=1"]}, "tags", "dictionary"),
+    ({"network": {"availabilityZoneCount": 2}}, "network.availabilityZoneCount", "greater than or equal to 3"),
+    ({"network": {"availabilityZoneCount": 7}}, "network.availabilityZoneCount", "less than or equal to 6"),
+    ({"network": {"availabilityZoneCount": "three"}}, "network.availabilityZoneCount", "integer"),
+    ({"network": {"vpcCidr": "8.8.0.0/16"}}, "network.vpcCidr", "private range"),
+    ({"network": {"vpcCidr": "10.0.0.0/24"}}, "network.vpcCidr", "/16, /17 or /18"),
+    ({"network": {"vpcCidr": "10.0.0.1/16"}}, "network.vpcCidr", "IPv4 network"),
+    ({"network": {"vpc_cidr": "10.0.0.0/16"}}, "network.vpc_cidr", "did you mean vpcCidr?"),
+    ({"netwrok": {}}, "netwrok", "did you mean network?"),
+    ({"network": {"existing": {**EXISTING, "vpcId": "vpc-1"}}}, "network.existing.vpcId", "VPC ID"),
+    (
+        {"network": {"existing": {**EXISTING, "privateSubnetIds": {"eu-west-1a": "subnet-0000000000000000a"}}}},
+        "network.existing.privateSubnetIds",
+        "at least 2",
+    ),
+    (
+        {"network": {"existing": {**EXISTING, "publicSubnetIds": {"eu-west-1a": "subnet-0000000000000001a"}}}},
+        "network.existing.publicSubnetIds",
+        "at least 2",
+    ),
+    (
+        {"network": {"existing": EXISTING, "vpcCidr": "10.1.0.0/16"}},
+        "network",
+        "vpcCidr and existing exclude each other",
+    ),
+    ({"aws:region": "us-east-1", "network": {"existing": EXISTING}}, "", "zones outside us-east-1"),
+    ({"project": "other"}, "project", "comes from Pulumi"),
+]
+
+
+@pytest.mark.parametrize(("change", "key", "words"), BAD_INPUTS, ids=[case[1] or "cross-field" for case in BAD_INPUTS])
+def test_a_bad_input_names_the_stack_and_the_key(change: dict[str, Any], key: str, words: str) -> None:
+    config = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
+    problems = problems_of(config)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"tst: {key}: " if key else "tst: "), problems[0]
+    assert words in problems[0], problems[0]
+
+
+def test_a_bad_value_is_quoted_after_got() -> None:
+    [problem] = problems_of({**GOOD, "network": {"vpcCidr": "8.8.0.0/16"}})
+    assert problem.endswith('Got "8.8.0.0/16".'), problem
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    config = {"tier": "prod", "aws:region": "nowhere", "network": {"availabilityZoneCount": 1, "vpcCidr": "x"}}
+    problems = problems_of(config)
+    keys = [p.split(": ")[1] for p in problems]
+    assert keys == ["tier", "aws:region", "network.availabilityZoneCount", "network.vpcCidr"], problems
+
+
+def test_a_missing_required_key_is_named() -> None:
+    [problem] = problems_of({"aws:region": "eu-west-1"})
+    assert problem == "tst: tier: is required: one of production, staging, development, review.", problem
+
+
+def test_a_value_stored_as_secret_is_refused_without_showing_it() -> None:
+    problems = problems_of({**GOOD, "awsAccountId": "123456789012"}, secret=("awsAccountId",))
+    assert len(problems) == 1 and problems[0].startswith("tst: awsAccountId: is stored as a secret"), problems
+    assert "123456789012" not in problems[0]
+
+
+@pytest.mark.parametrize("stack", ["Feature_X", "pr_12", "-dev", "dev-", "a" * 25, "sg-test", "kube-dev", "default"])
+def test_a_stack_name_that_cannot_be_a_prefix_is_refused(stack: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load(GOOD, stack=stack)
+    [problem] = str(caught.value).splitlines()[1:]
+    assert problem.startswith(f"{stack}: stack name: "), problem
+
+
+def test_other_namespaces_are_left_to_their_owners() -> None:
+    settings = load({**GOOD, "aws:profile": "teaching", "pulumi:disable-default-providers": ["aws"]})
+    assert settings.aws_region == "eu-west-1"
+
+
+def test_defaults_serve_a_course() -> None:
+    settings = load(GOOD)
+    assert settings.network.availability_zone_count == 3
+    assert settings.network.vpc_cidr.prefixlen == 16
+    assert settings.network.existing is None
+    assert settings.tier is Tier.STAGING
+
+
+def test_the_tier_not_the_stack_name_decides_the_rules() -> None:
+    named_like_prod = load({**GOOD, "tier": "development"}, stack="prod")
+    assert named_like_prod.policy == policy_for(Tier.DEVELOPMENT)
+    assert not named_like_prod.policy.nat_gateway_per_zone
+    assert load({**GOOD, "tier": "production"}, stack="edu").policy.protect_stateful_resources
+
+
+def test_tiers_differ_where_production_needs_it() -> None:
+    production, others = policy_for(Tier.PRODUCTION), [policy_for(t) for t in Tier if t is not Tier.PRODUCTION]
+    assert production.protect_stateful_resources and production.nat_gateway_per_zone
+    assert production.min_replicas >= 2 and not production.allow_shared_password_login
+    assert all(not p.protect_stateful_resources and not p.nat_gateway_per_zone for p in others)
+
+
+def test_platform_tags_cannot_be_overridden_and_extra_tags_are_kept() -> None:
+    settings = load({**GOOD, "tags": {"CostCenter": "med-101"}}, stack="tst")
+    assert settings.aws_tags == {
+        "CostCenter": "med-101",
+        "Project": PROJECT,
+        "Stack": "tst",
+        "Tier": "staging",
+        "ManagedBy": "pulumi",
+    }
+
+
+def test_settings_are_frozen() -> None:
+    settings = load(GOOD)
+    with pytest.raises(ValueError, match="frozen"):
+        settings.tier = Tier.PRODUCTION  # type: ignore[misc]
+
+
+def test_a_settings_error_stops_the_program_before_any_resource(
+    run_config: RunConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registered: list[str] = []
+    original = AwsLikeMocks.new_resource
+
+    def spy(self: AwsLikeMocks, args: Any) -> Any:
+        registered.append(args.name)
+        return original(self, args)
+
+    monkeypatch.setattr(AwsLikeMocks, "new_resource", spy)
+    with pytest.raises(SettingsError, match=r"dev: network\.vpcCidr"):
+        run_config({"network": {"vpcCidr": "8.8.0.0/16"}})
+    assert registered == []
