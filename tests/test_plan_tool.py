@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from settings import SettingsError
+from settings.naming import MAX_PREFIX_LENGTH
+from tests.conftest import RunConfig
 from tools.plan import RESOURCE_KEYS, SECRET, longest_chain, main, plain, render_summary, resource_records
 from tools.program import run_program
 from tools.stack_config import PLACEHOLDER_SECRET, ROOT, config_from_dict, read_stack_config
@@ -125,3 +127,10 @@ def test_the_command_line_runs_as_documented(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "resources.json").exists() and (tmp_path / "outputs.json").exists()
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("stack", ["pr-123", "p" * MAX_PREFIX_LENGTH])
+def test_review_stacks_and_the_longest_prefix_plan(run_config: RunConfig, stack: str) -> None:
+    run = run_config({"tier": "review"}, stack=stack)
+    assert run.outputs["prefix"] == stack
+    assert all(r.name.startswith(f"{stack}-") for r in run.resources if r.type != "pulumi:pulumi:Stack")

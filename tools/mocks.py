@@ -5,7 +5,10 @@ are derived from URNs, never random), and every invoke the program makes has an 
 fails with a message naming the invoke, so an unmocked call cannot pass silently.
 """
 
+import base64
 import hashlib
+import re
+import uuid
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -38,6 +41,16 @@ def _digest(text: str, length: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
+def _uuid(text: str) -> str:
+    return str(uuid.UUID(_digest(text, 32)))
+
+
+# Base64 of a PEM-looking block: what an EKS cluster's certificateAuthority.data is shaped like.
+_FAKE_CA_DATA = base64.b64encode(
+    b"-----BEGIN CERTIFICATE-----\nb2ZmbGluZSBwbGFuIGNlcnRpZmljYXRl\n-----END CERTIFICATE-----\n"
+).decode()
+
+
 class AwsLikeMocks(pulumi.runtime.Mocks):
     """Resource state and invoke results shaped like AWS's, for one region and account."""
 
@@ -49,21 +62,75 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
         if args.typ.startswith("pulumi:providers:"):
             return f"provider-{_digest(key, 12)}", dict(args.inputs)
         resource_id = _ID_PREFIXES.get(args.typ, f"{args.name}-") + _digest(key, 17)
-        state: dict[str, Any] = {"id": resource_id, **args.inputs}
         # Pulumi auto-names resources that take a name: logical name plus a random suffix.
-        state.setdefault("name", f"{args.name}-{_digest(key, 7)}")
-        state.setdefault("arn", self._arn(args.typ, resource_id))
+        name = args.inputs.get("name") or f"{args.name}-{_digest(key, 7)}"
+        state: dict[str, Any] = {"id": resource_id, "name": name, **args.inputs}
         state.setdefault("tagsAll", {**args.inputs.get("tags", {})})
-        if args.typ == "aws:ec2/eip:Eip":
-            octet = int(_digest(key, 2), 16) % 254 + 1
-            state.update(publicIp=f"203.0.113.{octet}", allocationId=resource_id)  # documentation range
-        if args.typ == "aws:ec2/vpc:Vpc":
-            state.update(
-                defaultSecurityGroupId="sg-" + _digest(key + "sg", 17),
-                mainRouteTableId="rtb-" + _digest(key + "rtb", 17),
-                ownerId=ACCOUNT_ID,
-            )
-        return resource_id, state
+        state.update(self._service_state(args.typ, key, name, resource_id, args.inputs))
+        state.setdefault("arn", self._arn(args.typ, resource_id))
+        return state["id"], state
+
+    def _service_state(  # noqa: PLR0911 (one case per AWS type)
+        self, typ: str, key: str, name: str, resource_id: str, inputs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """What AWS computes for the types the platform creates (IDs, ARNs, endpoints)."""
+        region, account = self.region, ACCOUNT_ID
+        match typ:
+            case "aws:ec2/eip:Eip":
+                octet = int(_digest(key, 2), 16) % 254 + 1
+                return {"publicIp": f"203.0.113.{octet}", "allocationId": resource_id}  # documentation range
+            case "aws:ec2/vpc:Vpc":
+                return {
+                    "defaultSecurityGroupId": "sg-" + _digest(key + "sg", 17),
+                    "mainRouteTableId": "rtb-" + _digest(key + "rtb", 17),
+                    "ownerId": account,
+                }
+            case "aws:eks/cluster:Cluster":
+                issuer_id = _digest(key, 32).upper()
+                return {
+                    "id": name,
+                    "arn": f"arn:aws:eks:{region}:{account}:cluster/{name}",
+                    "endpoint": f"https://{issuer_id}.gr7.{region}.eks.amazonaws.com",
+                    "certificateAuthority": {"data": _FAKE_CA_DATA},
+                    "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{issuer_id}"}]}],
+                    "version": inputs.get("version", "1.33"),
+                    "platformVersion": "eks.1",
+                    "status": "ACTIVE",
+                }
+            case "aws:iam/role:Role" | "aws:iam/policy:Policy" | "aws:iam/instanceProfile:InstanceProfile":
+                kind = {"aws:iam/role:Role": "role", "aws:iam/policy:Policy": "policy"}.get(typ, "instance-profile")
+                return {
+                    "id": name,
+                    "arn": f"arn:aws:iam::{account}:{kind}/{name}",
+                    "uniqueId": "AROA" + _digest(key, 17).upper(),
+                }
+            case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+                url = str(inputs.get("url", "")).removeprefix("https://")
+                return {"arn": f"arn:aws:iam::{account}:oidc-provider/{url}"}
+            case "aws:acm/certificate:Certificate":
+                domain = inputs.get("domainName", "hub.example.edu")
+                return {
+                    "arn": f"arn:aws:acm:{region}:{account}:certificate/{_uuid(key)}",
+                    "status": "ISSUED",
+                    "domainValidationOptions": [
+                        {
+                            "domainName": domain,
+                            "resourceRecordName": f"_{_digest(key, 32)}.{domain}.",
+                            "resourceRecordType": "CNAME",
+                            "resourceRecordValue": f"_{_digest(key + 'v', 32)}.acm-validations.aws.",
+                        }
+                    ],
+                }
+            case "aws:kms/key:Key":
+                key_id = _uuid(key)
+                return {"id": key_id, "keyId": key_id, "arn": f"arn:aws:kms:{region}:{account}:key/{key_id}"}
+            case "aws:sqs/queue:Queue":
+                return {
+                    "id": f"https://sqs.{region}.amazonaws.com/{account}/{name}",
+                    "url": f"https://sqs.{region}.amazonaws.com/{account}/{name}",
+                    "arn": f"arn:aws:sqs:{region}:{account}:{name}",
+                }
+        return {}
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
@@ -90,7 +157,7 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
 
     def _arn(self, typ: str, resource_id: str) -> str:
         service = typ.split(":")[1].split("/", maxsplit=1)[0] if typ.startswith("aws:") else "pulumi"
-        kind = typ.rsplit(":", 1)[-1].lower()
+        kind = re.sub(r"(?<!^)(?=[A-Z])", "-", typ.rsplit(":", 1)[-1]).lower()  # InternetGateway: internet-gateway
         return f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{kind}/{resource_id}"
 
 
