@@ -39,9 +39,16 @@ def subnet_layout(vpc_cidr: IPv4Network, zones: list[str]) -> list[ZoneSubnets]:
     return [ZoneSubnets(zone, private[i], public[i]) for i, zone in enumerate(zones)]
 
 
-def pick_zones(offered: Sequence[str], count: int) -> list[str]:
-    """The first `count` zones in name order, so the choice is stable between runs."""
-    return sorted(offered)[:count]
+# Zone IDs where EKS cannot place a control plane (EKS user guide, "Cluster VPC and subnet
+# requirements"). Zone names map to different IDs in each account, so the check is by ID.
+EKS_UNSUPPORTED_ZONE_IDS = frozenset({"use1-az3", "usw1-az2", "cac1-az3"})
+
+
+def usable_zones(names: Sequence[str], zone_ids: Sequence[str]) -> list[str]:
+    """The zones EKS can use, in name order, so the choice is stable between runs."""
+    return sorted(
+        name for name, zone_id in zip(names, zone_ids, strict=True) if zone_id not in EKS_UNSUPPORTED_ZONE_IDS
+    )
 
 
 @dataclass(frozen=True)
@@ -94,16 +101,17 @@ class Network(pulumi.ComponentResource):
             state="available",
             filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
             opts=pulumi.InvokeOptions(parent=self),
-        ).names
+        )
+        usable = usable_zones(offered.names, offered.zone_ids)
         wanted = args.settings.availability_zone_count
-        if len(offered) < wanted:
+        if len(usable) < wanted:
             problem = Problem(
                 "network.availabilityZoneCount",
-                f"the region offers only {len(offered)} zones ({', '.join(sorted(offered))})",
+                f"the region has only {len(usable)} zones EKS can use ({', '.join(usable)})",
                 str(wanted),
             )
             raise SettingsError(args.stack, [problem])
-        return pick_zones(offered, wanted)
+        return usable[:wanted]
 
     def _create(
         self, name: str, args: NetworkArgs

@@ -19,10 +19,13 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-from settings.model import StackSettings
+from settings.model import KeyedError, StackSettings
 
 # Keys of other namespaces that the program reads, by the alias of the field they feed.
 FOREIGN_KEYS = ("aws:region",)
+# Namespaces of the providers the program builds itself: their other keys would be ignored, so
+# they are errors (an `aws:profile` that silently does nothing deploys with the wrong account).
+_EXPLICIT_PROVIDER_NAMESPACES = ("aws:", "kubernetes:")
 # Fields that come from Pulumi itself, not from config.
 _FROM_PULUMI = ("project", "stack")
 _SHOWN_VALUE_LENGTH = 80
@@ -76,8 +79,18 @@ def settings_from_config(
                 continue
         elif full_key in FOREIGN_KEYS:
             key = full_key
+        elif full_key.startswith(_EXPLICIT_PROVIDER_NAMESPACES):
+            problems.append(
+                Problem(
+                    full_key,
+                    "is not read: the program builds its own providers and takes only "
+                    f"{', '.join(FOREIGN_KEYS)} from their namespaces; give AWS credentials through the "
+                    "environment (AWS_PROFILE, SSO, OIDC in CI)",
+                )
+            )
+            continue
         else:
-            continue  # another provider's or Pulumi's own key (aws:profile, pulumi:...)
+            continue  # Pulumi's own keys (pulumi:disable-default-providers, pulumi:tags)
         if full_key in secret_keys:
             problems.append(
                 Problem(
@@ -134,6 +147,10 @@ def _problem(error: ErrorDetails, given: Mapping[str, Any]) -> Problem:
     if loc and loc[0] == "stack":
         return Problem("stack name", error["msg"].removeprefix("Value error, "), json.dumps(given["stack"]))
     kind = error["type"]
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, KeyedError):
+        key = ".".join(filter(None, (key, cause.key)))
+        return Problem(key, cause.message, None if cause.given is None else _shown(cause.given))
     if kind == "missing":
         return Problem(key, "is required" + _allowed(error["loc"]))
     if kind == "extra_forbidden":
@@ -191,11 +208,8 @@ def _read_pulumi_config() -> tuple[dict[str, str], set[str]]:
 
     `pulumi.Config` reads one key at a time and cannot list keys, but an unknown key must be an
     error (a misspelt key silently falling back to a default is the 3 a.m. kind of bug). The
-    runtime keeps the whole map in `pulumi.runtime.config`: set in-process (mocks, automation)
-    or passed by the language host in `PULUMI_CONFIG`.
+    runtime keeps the whole map in `pulumi.runtime.config`: Pulumi's Python entry point puts the
+    engine's config there, and so do the mocks.
     """
-    raw: dict[str, str] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    secret_keys = set(runtime_config.get_config_secret_keys_env()) | {
-        k for k in raw if runtime_config.is_config_secret(k)
-    }
-    return raw, secret_keys
+    raw = dict(runtime_config.CONFIG.get())
+    return raw, {key for key in raw if runtime_config.is_config_secret(key)}

@@ -8,7 +8,7 @@ these fields, so every field has a description saying what it is, its unit and w
 
 import re
 from ipaddress import IPv4Network
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
@@ -18,6 +18,14 @@ from settings.tiers import Tier, TierPolicy, policy_for
 
 # Tag keys the program sets itself on every AWS resource (through the provider's default tags).
 PLATFORM_TAG_KEYS = ("Project", "Stack", "Tier", "ManagedBy")
+
+
+class KeyedError(ValueError):
+    """A rule across fields failed: `key` (relative to the model that raised it) is the one to fix."""
+
+    def __init__(self, key: str, message: str, given: Any = None) -> None:
+        super().__init__(message)
+        self.key, self.message, self.given = key, message, given
 
 
 def _matching(pattern: str, what: str) -> AfterValidator:
@@ -111,9 +119,11 @@ class ExistingNetworkSettings(_Settings):
     @model_validator(mode="after")
     def _same_zones(self) -> Self:
         if set(self.private_subnet_ids) != set(self.public_subnet_ids):
-            raise ValueError(
-                "privateSubnetIds and publicSubnetIds must name the same availability zones; got "
-                f"{sorted(self.private_subnet_ids)} and {sorted(self.public_subnet_ids)}"
+            raise KeyedError(
+                "publicSubnetIds",
+                "must name the same availability zones as privateSubnetIds "
+                f"({', '.join(sorted(self.private_subnet_ids))})",
+                sorted(self.public_subnet_ids),
             )
         return self
 
@@ -147,10 +157,13 @@ class NetworkSettings(_Settings):
 
     @model_validator(mode="after")
     def _existing_excludes_own(self) -> Self:
-        own = {"availability_zone_count", "vpc_cidr"} & self.model_fields_set
+        own = sorted({"availability_zone_count", "vpc_cidr"} & self.model_fields_set)
         if self.existing is not None and own:
-            keys = ", ".join(sorted(to_camel(k) for k in own))
-            raise ValueError(f"{keys} and existing exclude each other: an existing network brings its own")
+            raise KeyedError(
+                to_camel(own[0]),
+                "cannot be set together with existing: an existing network brings its own zones and range",
+                str(getattr(self, own[0])),
+            )
         return self
 
     @property
@@ -204,7 +217,16 @@ class StackConfig(_Settings):
         zones = set(existing.private_subnet_ids) | set(existing.public_subnet_ids)
         foreign = sorted(z for z in zones if not z.startswith(self.aws_region))
         if foreign:
-            raise ValueError(f"network.existing names zones outside {self.aws_region}: {', '.join(foreign)}")
+            raise KeyedError("network.existing", f"names zones outside the region {self.aws_region}", foreign)
+        return self
+
+    @model_validator(mode="after")
+    def _production_names_its_account(self) -> Self:
+        if self.tier is Tier.PRODUCTION and self.aws_account_id is None:
+            raise KeyedError(
+                "awsAccountId",
+                "is required for a production stack, so that it can never be deployed into another account",
+            )
         return self
 
 

@@ -4,7 +4,7 @@ from ipaddress import IPv4Network
 
 import pytest
 
-from components.network import pick_zones, subnet_layout
+from components.network import subnet_layout, usable_zones
 from settings import SettingsError
 from tests.conftest import RunConfig
 
@@ -36,12 +36,23 @@ def test_too_many_zones_for_the_layout_is_an_error() -> None:
 
 
 def test_zones_are_picked_in_name_order() -> None:
-    assert pick_zones(["eu-west-1c", "eu-west-1a", "eu-west-1b"], 2) == ["eu-west-1a", "eu-west-1b"]
+    assert usable_zones(["eu-west-1c", "eu-west-1a"], ["euw1-az3", "euw1-az1"]) == ["eu-west-1a", "eu-west-1c"]
+
+
+def test_zones_eks_cannot_use_are_left_out_by_id() -> None:
+    names = ["us-east-1a", "us-east-1b", "us-east-1c"]
+    assert usable_zones(names, ["use1-az1", "use1-az3", "use1-az2"]) == ["us-east-1a", "us-east-1c"]
+
+
+def test_us_east_1_plans_around_the_zone_eks_refuses(run_config: RunConfig) -> None:
+    # the mocks give us-east-1's six zones the IDs use1-az1 to use1-az6; use1-az3 is us-east-1c there
+    run = run_config({"aws:region": "us-east-1", "network": {"availabilityZoneCount": 5}})
+    assert run.outputs["availabilityZones"] == ["us-east-1a", "us-east-1b", "us-east-1d", "us-east-1e", "us-east-1f"]
 
 
 @pytest.mark.parametrize(("tier", "nat_gateways"), [("production", 3), ("staging", 1), ("development", 1)])
 def test_production_gets_a_nat_gateway_per_zone(run_config: RunConfig, tier: str, nat_gateways: int) -> None:
-    run = run_config({"tier": tier})
+    run = run_config({"tier": tier, "awsAccountId": "123456789012"})
     assert len(run.by_type(NAT)) == nat_gateways
     protected = {r.name for r in run.by_type("aws:ec2/eip:Eip") if r.protect}
     assert bool(protected) == (tier == "production"), protected
@@ -90,5 +101,5 @@ def test_an_existing_network_creates_nothing_and_is_passed_on(run_config: RunCon
 
 def test_a_region_with_too_few_zones_is_a_settings_error(run_config: RunConfig) -> None:
     # the mocks offer three zones in eu-west-1, like AWS does
-    with pytest.raises(SettingsError, match=r"dev: network\.availabilityZoneCount: the region offers only 3"):
+    with pytest.raises(SettingsError, match=r"dev: network\.availabilityZoneCount: the region has only 3 zones"):
         run_config({"network": {"availabilityZoneCount": 4}})

@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -69,6 +70,12 @@ def test_a_bad_stack_file_exits_2_with_one_line_per_problem(tmp_path: Path, caps
     assert not out.exists()
 
 
+def test_a_stack_file_that_is_not_a_mapping_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config_dir = write_config_dir(tmp_path, "lab", "config:\n  - tier: development\n")
+    assert main(["lab", "--out", str(tmp_path / "plan"), "--config-dir", str(config_dir)]) == 2
+    assert "Pulumi.lab.yaml: `config:` must be a mapping" in capsys.readouterr().err
+
+
 def test_an_unknown_stack_exits_2_and_lists_the_stacks(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["nosuch", "--out", str(tmp_path)]) == 2
     assert "Pulumi.nosuch.yaml" in capsys.readouterr().err
@@ -115,18 +122,26 @@ def test_the_longest_chain_follows_dependencies() -> None:
     assert f"({len(chain)})" in render_summary(run)
 
 
-def test_the_command_line_runs_as_documented(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "tools.plan", "tst", "--out", str(tmp_path)],
+def plan_in_a_new_process(stack: str, out: Path, hash_seed: str = "0") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.plan", stack, "--out", str(out)],
         cwd=ROOT,
+        env={**os.environ, "PYTHONHASHSEED": hash_seed},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
-    assert (tmp_path / "resources.json").exists() and (tmp_path / "outputs.json").exists()
-    assert "Traceback" not in done.stderr
+
+
+def test_the_command_line_runs_as_documented_and_gives_the_same_bytes_every_time(tmp_path: Path) -> None:
+    first = plan_in_a_new_process("prod", tmp_path / "first", hash_seed="1")
+    second = plan_in_a_new_process("prod", tmp_path / "second", hash_seed="2")
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert "Traceback" not in first.stderr
+    assert first.stdout.replace("first", "second") == second.stdout
+    for name in ("resources.json", "outputs.json"):
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
 
 
 @pytest.mark.parametrize("stack", ["pr-123", "p" * MAX_PREFIX_LENGTH])

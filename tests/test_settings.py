@@ -64,20 +64,42 @@ BAD_INPUTS = [
     ),
     (
         {"network": {"existing": EXISTING, "vpcCidr": "10.1.0.0/16"}},
-        "network",
-        "vpcCidr and existing exclude each other",
+        "network.vpcCidr",
+        "cannot be set together with existing",
     ),
-    ({"aws:region": "us-east-1", "network": {"existing": EXISTING}}, "", "zones outside us-east-1"),
+    (
+        {
+            "network": {
+                "existing": {
+                    **EXISTING,
+                    "publicSubnetIds": {
+                        "eu-west-1a": "subnet-0000000000000001a",
+                        "eu-west-1c": "subnet-0000000000000001c",
+                    },
+                }
+            }
+        },
+        "network.existing.publicSubnetIds",
+        "same availability zones as privateSubnetIds",
+    ),
+    (
+        {"aws:region": "us-east-1", "network": {"existing": EXISTING}},
+        "network.existing",
+        "outside the region us-east-1",
+    ),
+    ({"tier": "production"}, "awsAccountId", "required for a production stack"),
+    ({"aws:profile": "teaching"}, "aws:profile", "AWS_PROFILE"),
+    ({"kubernetes:context": "kind"}, "kubernetes:context", "builds its own providers"),
     ({"project": "other"}, "project", "comes from Pulumi"),
 ]
 
 
-@pytest.mark.parametrize(("change", "key", "words"), BAD_INPUTS, ids=[case[1] or "cross-field" for case in BAD_INPUTS])
+@pytest.mark.parametrize(("change", "key", "words"), BAD_INPUTS, ids=[case[1] for case in BAD_INPUTS])
 def test_a_bad_input_names_the_stack_and_the_key(change: dict[str, Any], key: str, words: str) -> None:
     config = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
     problems = problems_of(config)
     assert len(problems) == 1, problems
-    assert problems[0].startswith(f"tst: {key}: " if key else "tst: "), problems[0]
+    assert problems[0].startswith(f"tst: {key}: "), problems[0]
     assert words in problems[0], problems[0]
 
 
@@ -112,9 +134,16 @@ def test_a_stack_name_that_cannot_be_a_prefix_is_refused(stack: str) -> None:
     assert problem.startswith(f"{stack}: stack name: "), problem
 
 
-def test_other_namespaces_are_left_to_their_owners() -> None:
-    settings = load({**GOOD, "aws:profile": "teaching", "pulumi:disable-default-providers": ["aws"]})
+def test_pulumi_s_own_keys_are_left_to_pulumi() -> None:
+    settings = load({**GOOD, "pulumi:disable-default-providers": ["aws"], "pulumi:tags": {"team": "rc"}})
     assert settings.aws_region == "eu-west-1"
+
+
+def test_a_cross_field_problem_names_its_key_and_only_the_value_at_fault() -> None:
+    [problem] = problems_of({**GOOD, "aws:region": "us-east-1", "network": {"existing": EXISTING}})
+    assert problem == (
+        'tst: network.existing: names zones outside the region us-east-1. Got ["eu-west-1a", "eu-west-1b"].'
+    )
 
 
 def test_defaults_serve_a_course() -> None:
@@ -129,7 +158,8 @@ def test_the_tier_not_the_stack_name_decides_the_rules() -> None:
     named_like_prod = load({**GOOD, "tier": "development"}, stack="prod")
     assert named_like_prod.policy == policy_for(Tier.DEVELOPMENT)
     assert not named_like_prod.policy.nat_gateway_per_zone
-    assert load({**GOOD, "tier": "production"}, stack="edu").policy.protect_stateful_resources
+    production = load({**GOOD, "tier": "production", "awsAccountId": "123456789012"}, stack="edu")
+    assert production.policy.protect_stateful_resources
 
 
 def test_tiers_differ_where_production_needs_it() -> None:

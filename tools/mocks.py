@@ -41,6 +41,13 @@ def _digest(text: str, length: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
+def _region_code(region: str) -> str:
+    """The prefix of a region's zone IDs: us-east-1 gives use1, ap-southeast-2 gives apse2."""
+    area, *_, direction, number = region.split("-")
+    short = {"southeast": "se", "northeast": "ne", "northwest": "nw", "southwest": "sw"}.get(direction, direction[0])
+    return f"{area}{short}{number}"
+
+
 def _uuid(text: str) -> str:
     return str(uuid.UUID(_digest(text, 32)))
 
@@ -137,7 +144,7 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
             letters = _ZONE_LETTERS.get(self.region, "abc")
             return {
                 "names": [f"{self.region}{letter}" for letter in letters],
-                "zoneIds": [f"{self.region.replace('-', '')[:4]}-az{i + 1}" for i in range(len(letters))],
+                "zoneIds": [f"{_region_code(self.region)}-az{i + 1}" for i in range(len(letters))],
                 "id": self.region,
             }, []
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":

@@ -53,7 +53,10 @@ def read_stack_config(stack: str, root: Path = ROOT) -> RawStackConfig:
         is_long_form = isinstance(entry, dict) and ("value" in entry or "default" in entry)
         value = entry.get("value", entry.get("default")) if is_long_form else entry
         _put(_full_key(name, key), value, values, secret_keys)
-    for key, entry in (_read_yaml(stack_file).get("config") or {}).items():
+    stack_values = _read_yaml(stack_file).get("config") or {}
+    if not isinstance(stack_values, dict):
+        raise StackFileError(f"{stack_file.name}: `config:` must be a mapping of keys to values")
+    for key, entry in stack_values.items():
         _put(_full_key(name, key), entry, values, secret_keys)
     return RawStackConfig(project=name, stack=stack, values=values, secret_keys=frozenset(secret_keys))
 
