@@ -5,6 +5,7 @@ are derived from URNs, never random), and every invoke the program makes has an 
 fails with a message naming the invoke, so an unmocked call cannot pass silently.
 """
 
+import asyncio
 import base64
 import hashlib
 import re
@@ -15,6 +16,7 @@ from typing import Any, NamedTuple
 import pulumi
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key, deserialize_properties
+from pulumi.runtime.sync_await import _ensure_event_loop
 
 ACCOUNT_ID = "123456789012"
 
@@ -186,6 +188,12 @@ def mark_secrets(value: Any) -> Any:
     return value
 
 
+def _thread_loop() -> asyncio.AbstractEventLoop:
+    """The event loop of the calling thread, the one the base monitor made or found there."""
+    loop: asyncio.AbstractEventLoop = _ensure_event_loop()  # type: ignore[no-untyped-call]
+    return loop
+
+
 class Registration(NamedTuple):
     urn: str
     type: str
@@ -204,6 +212,22 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: dict[str, Registration] = {}
+        self.thread_loops: set[asyncio.AbstractEventLoop] = set()
+
+    def close_thread_loops(self) -> None:
+        """Close the event loop the base monitor makes in each executor thread it is called on.
+
+        Left open, they are collected at interpreter exit, after the sockets they close, and
+        print a traceback.
+        """
+        for loop in self.thread_loops:
+            loop.close()
+        self.thread_loops.clear()
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (the gRPC method's name)
+        response = super().Invoke(request)  # type: ignore[no-untyped-call]
+        self.thread_loops.add(_thread_loop())
+        return response
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # Like the engine: a child's type is qualified by its parent's, except under the stack.
@@ -215,6 +239,7 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method's name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        self.thread_loops.add(_thread_loop())
         urn = self.make_urn(request.parent, request.type, request.name)
         provider = request.provider.rsplit("::", 1)[0] if request.provider else None
         self.registrations[urn] = Registration(

@@ -65,6 +65,8 @@ def _run(config: RawStackConfig, program: Path) -> ProgramRun:
         loop.run_until_complete(run_pulumi_func(program_body))
         outputs = loop.run_until_complete(_resolve(getattr(root, "outputs", {}) or {}))
     finally:
+        loop.run_until_complete(loop.shutdown_default_executor())
+        monitor.close_thread_loops()
         loop.close()
         asyncio.set_event_loop(None)
     resources = sorted(monitor.registrations.values(), key=lambda r: r.urn)
