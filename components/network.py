@@ -14,7 +14,7 @@ import pulumi_aws as aws
 
 from settings import SettingsError
 from settings.loader import Problem
-from settings.model import NetworkSettings
+from settings.network import NetworkSettings
 
 # Each zone's private subnet is one eighth of the VPC (user servers take their addresses from
 # it through the VPC CNI); the public subnets, which hold only load balancers and NAT gateways,

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-from settings.model import KeyedError, StackSettings
+from settings.model import StackSettings
+from settings.types import KeyedError
 
 # Keys of other namespaces that the program reads, by the alias of the field they feed.
 FOREIGN_KEYS = ("aws:region",)
