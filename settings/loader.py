@@ -15,7 +15,7 @@ from typing import Any, get_args, get_origin
 
 import pulumi
 from pulumi.runtime import config as runtime_config
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
@@ -70,7 +70,7 @@ def settings_from_config(
     """Validate a stack's raw config (full keys like `proj:network`, values as Pulumi passes them)."""
     problems: list[Problem] = []
     given: dict[str, Any] = {}
-    shown: dict[str, str] = {}  # config key as the user wrote it, by alias
+    secret_aliases: set[str] = set()  # top-level keys Pulumi holds as secrets
     own_namespace = f"{project}:"
     for full_key, text in sorted(raw.items()):
         if full_key.startswith(own_namespace):
@@ -93,26 +93,58 @@ def settings_from_config(
         else:
             continue  # Pulumi's own keys (pulumi:disable-default-providers, pulumi:tags)
         if full_key in secret_keys:
-            problems.append(
-                Problem(
-                    key,
-                    "is stored as a secret, but it is not a secret setting; set it in plain text with "
-                    f"`pulumi config set {full_key} ...` so it does not hide in the plan",
+            if key not in _holding_secrets():
+                problems.append(
+                    Problem(
+                        key,
+                        "is stored as a secret, but it is not a secret setting; set it in plain text with "
+                        f"`pulumi config set {full_key} ...` so it does not hide in the plan",
+                    )
                 )
-            )
-            continue
+                continue
+            secret_aliases.add(key)
         given[key] = _parse(key, text)
-        shown[key] = full_key
 
     given.update(project=project, stack=stack)
     try:
         settings = StackSettings.model_validate(given)
     except ValidationError as error:
-        problems.extend(_problem(e, given) for e in error.errors(include_url=False))
+        problems.extend(_problem(e, given, secret_aliases) for e in error.errors(include_url=False))
         settings = None
+    if settings is not None:
+        problems.extend(
+            Problem(path, f"is a secret: set it with `pulumi config set --secret --path '{own_namespace}{path}' ...`")
+            for path in _secret_paths(settings)
+            if path.split(".")[0] not in secret_aliases
+        )
     if problems or settings is None:
         raise SettingsError(stack, problems)
     return settings
+
+
+def _holding_secrets() -> set[str]:
+    """Top-level keys whose settings include a secret (a `SecretStr` somewhere inside)."""
+
+    def holds(model: type[BaseModel]) -> bool:
+        for field in model.model_fields.values():
+            inner = _model_of(field.annotation)
+            if SecretStr in (field.annotation, *get_args(field.annotation)) or (inner is not None and holds(inner)):
+                return True
+        return False
+
+    return {alias for alias, field in _field_by_alias().items() if (m := _model_of(field.annotation)) and holds(m)}
+
+
+def _secret_paths(model: BaseModel, prefix: str = "") -> list[str]:
+    """Config paths of the secrets the settings hold, like `cluster.kubeconfig`."""
+    paths: list[str] = []
+    for name, field in type(model).model_fields.items():
+        value, path = getattr(model, name), f"{prefix}{field.alias or name}"
+        if isinstance(value, SecretStr):
+            paths.append(path)
+        elif isinstance(value, BaseModel):
+            paths += _secret_paths(value, f"{path}.")
+    return paths
 
 
 def _parse(key: str, text: str) -> Any:
@@ -142,16 +174,20 @@ def _is_structured(annotation: Any) -> bool:
     return _model_of(annotation) is not None or get_origin(annotation) in (dict, list)
 
 
-def _problem(error: ErrorDetails, given: Mapping[str, Any]) -> Problem:
+def _problem(error: ErrorDetails, given: Mapping[str, Any], secret_aliases: Set[str]) -> Problem:
     loc = [str(part) for part in error["loc"] if part != "[key]"]
     key = _key_path(error["loc"])
+    masked = bool(loc) and loc[0] in secret_aliases  # never show what a secret key holds
+    if masked:
+        error = {**error, "input": "[secret]"}
     if loc and loc[0] == "stack":
         return Problem("stack name", error["msg"].removeprefix("Value error, "), json.dumps(given["stack"]))
     kind = error["type"]
     cause = error.get("ctx", {}).get("error")
     if isinstance(cause, KeyedError):
         key = ".".join(filter(None, (key, cause.key)))
-        return Problem(key, cause.message, None if cause.given is None else _shown(cause.given))
+        given_value = "[secret]" if masked else cause.given
+        return Problem(key, cause.message, None if given_value is None else _shown(given_value))
     if kind == "missing":
         return Problem(key, "is required" + _allowed(error["loc"]))
     if kind == "extra_forbidden":

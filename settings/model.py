@@ -10,6 +10,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
+from settings.cluster import ClusterMode, ClusterSettings
 from settings.naming import prefix_problems, prefixed
 from settings.network import NetworkSettings
 from settings.tiers import Tier, TierPolicy, policy_for
@@ -56,8 +57,42 @@ class StackConfig(SettingsModel):
     )
     network: NetworkSettings = Field(
         default_factory=NetworkSettings,
-        description="The VPC: created by the program, or an existing one.",
+        description="`eks` mode: the VPC, created by the program or an existing one.",
     )
+    cluster: ClusterSettings = Field(
+        default_factory=ClusterSettings,
+        description="The Kubernetes cluster: created by the program (`eks`), or an existing one.",
+    )
+
+    @model_validator(mode="after")
+    def _network_only_for_eks(self) -> Self:
+        if "network" in self.model_fields_set and self.cluster.mode is not ClusterMode.EKS:
+            raise KeyedError("network", f"does not apply in cluster mode {self.cluster.mode.value}: no VPC is made")
+        return self
+
+    @model_validator(mode="after")
+    def _review_stacks_share_a_cluster(self) -> Self:
+        # A cluster of its own per pull request would cost a control plane, NAT gateways and Elastic
+        # IPs (5 per region by default) each; review stacks deploy onto the test cluster instead.
+        if self.tier is Tier.REVIEW and self.cluster.mode is ClusterMode.EKS:
+            raise KeyedError("cluster.mode", "must be stack or kubeconfig for a review stack", "eks")
+        return self
+
+    @model_validator(mode="after")
+    def _production_core_survives_a_node(self) -> Self:
+        core = self.cluster.core_nodes
+        if self.tier is Tier.PRODUCTION and self.cluster.mode is ClusterMode.EKS and core.min_size < 2:
+            raise KeyedError(
+                "cluster.coreNodes.minSize", "must be at least 2 in production, in at least 2 zones", core.min_size
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _service_range_apart_from_the_vpc(self) -> Self:
+        vpc, services = self.network.vpc_cidr, self.cluster.service_cidr
+        if self.cluster.mode is ClusterMode.EKS and self.network.existing is None and vpc.overlaps(services):
+            raise KeyedError("cluster.serviceCidr", f"overlaps network.vpcCidr {vpc}", str(services))
+        return self
 
     @model_validator(mode="after")
     def _zones_in_region(self) -> Self:

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from tools.mocks import Registration
 from tools.program import ProgramRun, run_program
 from tools.stack_config import config_from_dict, project_name, read_stack_config, stack_names
 
@@ -15,6 +16,14 @@ STACKS = stack_names()
 BASE_CONFIG: dict[str, Any] = {"tier": "development", "aws:region": "eu-west-1"}
 
 RunConfig = Callable[..., ProgramRun]
+
+
+def tags_of(resource: Registration) -> dict[str, str]:
+    """A resource's own tags, whether a map (most types) or a list of key/value (Auto Scaling groups)."""
+    tags = resource.inputs.get("tags") or {}
+    if isinstance(tags, list):
+        return {t["key"]: t["value"] for t in tags}
+    return dict(tags)
 
 
 @pytest.fixture(scope="session")

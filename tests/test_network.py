@@ -93,10 +93,15 @@ def test_an_existing_network_creates_nothing_and_is_passed_on(run_config: RunCon
         "publicSubnetIds": {"eu-west-1a": "subnet-0000000000000001a", "eu-west-1b": "subnet-0000000000000001b"},
     }
     run = run_config({"network": {"existing": existing}})
-    assert [r.type for r in run.resources if r.type.startswith("aws:")] == []
+    assert not [r.name for r in run.resources if "jupyterhub:aws:Network$" in r.urn]
     assert run.outputs["vpcId"] == existing["vpcId"]
     assert run.outputs["availabilityZones"] == ["eu-west-1a", "eu-west-1b"]
     assert run.outputs["privateSubnetIds"] == ["subnet-0000000000000000a", "subnet-0000000000000000b"]
+    groups = {r.name: r.inputs["vpcZoneIdentifiers"] for r in run.by_type("aws:autoscaling/group:Group")}
+    assert groups == {
+        "dev-user-nodes-eu-west-1a": ["subnet-0000000000000000a"],
+        "dev-user-nodes-eu-west-1b": ["subnet-0000000000000000b"],
+    }
 
 
 def test_a_region_with_too_few_zones_is_a_settings_error(run_config: RunConfig) -> None:

@@ -9,9 +9,9 @@ import sys
 from enum import Enum
 from ipaddress import IPv4Network
 from pathlib import Path
-from typing import Annotated, Any, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
@@ -45,19 +45,27 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _type_name(annotation: Any) -> str:
-    if get_origin(annotation) is Annotated:
-        return _type_name(get_args(annotation)[0])
-    args = [a for a in get_args(annotation) if a is not type(None)]
-    if get_origin(annotation) is dict:
-        return "map of string to string"
-    if len(args) == 1 and type(None) in get_args(annotation):
+def _type_name(annotation: Any) -> str:  # noqa: PLR0911 (one case per kind of type)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
         return _type_name(args[0])
+    if origin is Literal:
+        return " \\| ".join(f"`{a}`" for a in args)
+    if origin is list:
+        return f"list of {_type_name(args[0])}"
+    if origin is dict:
+        return f"map of {_type_name(args[0])} to {_type_name(args[1])}"
+    present = [a for a in args if a is not type(None)]
+    if type(None) in args and len(present) == 1:
+        return _type_name(present[0])
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return " \\| ".join(f"`{m.value}`" for m in annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "object"
-    return {int: "integer", str: "string", bool: "boolean", IPv4Network: "IPv4 CIDR"}.get(annotation, str(annotation))
+    names = {int: "integer", str: "string", bool: "boolean", IPv4Network: "IPv4 CIDR", SecretStr: "secret string"}
+    if annotation in names:
+        return names[annotation]
+    raise TypeError(f"no reference name for the settings type {annotation!r}: add one to tools/config_reference.py")
 
 
 def _default(field: FieldInfo) -> str:
@@ -68,6 +76,10 @@ def _default(field: FieldInfo) -> str:
         return "not set"
     if isinstance(value, BaseModel):
         return "see below"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, list):
+        return ", ".join(f"`{v}`" for v in value) if value else "none"
     return f"`{value}`"
 
 

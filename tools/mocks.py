@@ -8,6 +8,7 @@ fails with a message naming the invoke, so an unmocked call cannot pass silently
 import asyncio
 import base64
 import hashlib
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -70,11 +71,14 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
         key = f"{args.typ}::{args.name}"
         if args.typ.startswith("pulumi:providers:"):
             return f"provider-{_digest(key, 12)}", dict(args.inputs)
+        if args.typ == "pulumi:pulumi:StackReference":
+            return self._stack_reference(str(args.inputs["name"]))
         resource_id = _ID_PREFIXES.get(args.typ, f"{args.name}-") + _digest(key, 17)
         # Pulumi auto-names resources that take a name: logical name plus a random suffix.
         name = args.inputs.get("name") or f"{args.name}-{_digest(key, 7)}"
         state: dict[str, Any] = {"id": resource_id, "name": name, **args.inputs}
-        state.setdefault("tagsAll", {**args.inputs.get("tags", {})})
+        if isinstance(args.inputs.get("tags"), dict):
+            state.setdefault("tagsAll", dict(args.inputs["tags"]))
         state.update(self._service_state(args.typ, key, name, resource_id, args.inputs))
         state.setdefault("arn", self._arn(args.typ, resource_id))
         return state["id"], state
@@ -96,7 +100,9 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
                 }
             case "aws:eks/cluster:Cluster":
                 issuer_id = _digest(key, 32).upper()
+                vpc_config = {**inputs.get("vpcConfig", {}), "clusterSecurityGroupId": "sg-" + _digest(key + "sg", 17)}
                 return {
+                    "vpcConfig": vpc_config,
                     "id": name,
                     "arn": f"arn:aws:eks:{region}:{account}:cluster/{name}",
                     "endpoint": f"https://{issuer_id}.gr7.{region}.eks.amazonaws.com",
@@ -130,6 +136,11 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
                         }
                     ],
                 }
+            case "aws:ec2/launchTemplate:LaunchTemplate":
+                return {"latestVersion": 1, "defaultVersion": 1}
+            case "aws:autoscaling/group:Group":
+                group = f"autoScalingGroup:{_uuid(key)}:autoScalingGroupName/{name}"
+                return {"id": name, "arn": f"arn:aws:autoscaling:{region}:{account}:{group}"}
             case "aws:kms/key:Key":
                 key_id = _uuid(key)
                 return {"id": key_id, "keyId": key_id, "arn": f"arn:aws:kms:{region}:{account}:key/{key_id}"}
@@ -158,11 +169,44 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
             }, []
         if args.token == "aws:index/getRegion:getRegion":
             return {"name": self.region, "region": self.region, "id": self.region}, []
+        if args.token == "aws:ssm/getParameter:getParameter":
+            name = str(args.args.get("name", ""))
+            if "/optimized-ami/" not in name:
+                raise NotImplementedError(f"the offline plan mocks only AMI parameters, not {name}")
+            ami = "ami-" + _digest(name, 17)
+            arn = f"arn:aws:ssm:{self.region}::parameter{name}"
+            return {
+                "id": name,
+                "name": name,
+                "type": "String",
+                "value": ami,
+                "insecureValue": ami,
+                "arn": arn,
+                "version": 1,
+            }, []
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
         raise NotImplementedError(
             f"the offline plan has no mock answer for the invoke {args.token}; add one to tools/mocks.py"
         )
+
+    def _stack_reference(self, stack_name: str) -> tuple[str, dict[str, Any]]:
+        """What an eks-mode stack of this project exports (see ReferencedCluster.STACK_OUTPUTS)."""
+        stack = stack_name.rsplit("/", 1)[-1]
+        cluster_name = f"{stack}-cluster"
+        endpoint = f"https://{_digest(stack_name, 32).upper()}.gr7.{self.region}.eks.amazonaws.com"
+        kubeconfig = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": cluster_name, "cluster": {"server": endpoint}}],
+        }
+        outputs = {
+            "kubeconfig": json.dumps(kubeconfig),
+            "clusterName": cluster_name,
+            "clusterArn": f"arn:aws:eks:{self.region}:{ACCOUNT_ID}:cluster/{cluster_name}",
+            "availabilityZones": [f"{self.region}{letter}" for letter in _ZONE_LETTERS.get(self.region, "abc")[:3]],
+        }
+        return stack_name, {"name": stack_name, "outputs": outputs, "secretOutputNames": ["kubeconfig"]}
 
     def _arn(self, typ: str, resource_id: str) -> str:
         service = typ.split(":")[1].split("/", maxsplit=1)[0] if typ.startswith("aws:") else "pulumi"
@@ -204,6 +248,8 @@ class Registration(NamedTuple):
     protect: bool
     custom: bool
     inputs: dict[str, Any]
+    read: bool = False
+    """Read, not created: a StackReference or a `get` of an existing resource."""
 
 
 class RecordingMonitor(MockMonitor):
@@ -239,6 +285,15 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method's name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        self._record(request, request.object, protect=bool(request.protect), custom=bool(request.custom), read=False)
+        return response
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method's name)
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        self._record(request, request.properties, protect=False, custom=True, read=True)
+        return response
+
+    def _record(self, request: Any, properties: Any, *, protect: bool, custom: bool, read: bool) -> None:
         self.thread_loops.add(_thread_loop())
         urn = self.make_urn(request.parent, request.type, request.name)
         provider = request.provider.rsplit("::", 1)[0] if request.provider else None
@@ -249,8 +304,8 @@ class RecordingMonitor(MockMonitor):
             parent=request.parent or None,
             provider=provider,
             depends_on=sorted(set(request.dependencies)),
-            protect=bool(request.protect),
-            custom=bool(request.custom),
-            inputs=mark_secrets(deserialize_properties(request.object, keep_unknowns=True)),
+            protect=protect,
+            custom=custom,
+            inputs=mark_secrets(deserialize_properties(properties, keep_unknowns=True)),
+            read=read,
         )
-        return response

@@ -91,7 +91,10 @@ def render_tree(run: ProgramRun) -> str:
     walk(None, "")
     width = max((len(label) for label, _ in rows), default=0) + 2
     lines = [f"     {'Type':<{width}}Name"]
-    lines += [f" +   {label:<{width}}{r.name}{'  [protect]' if r.protect else ''}" for label, r in rows]
+    lines += [
+        f" {'>-' if r.read else '+ '}  {label:<{width}}{r.name}{'  [protect]' if r.protect else ''}"
+        for label, r in rows
+    ]
     return "\n".join(lines)
 
 
@@ -102,7 +105,9 @@ def _short(r: Registration) -> str:
 def render_summary(run: ProgramRun) -> str:
     counts = Counter(r.type for r in run.resources)
     chain = longest_chain(run.resources)
-    lines = ["", f"Resources: {len(run.resources)} to create", "", "By type:"]
+    read = sum(r.read for r in run.resources)
+    counts_line = f"{len(run.resources) - read} to create" + (f", {read} to read" if read else "")
+    lines = ["", f"Resources: {counts_line}", "", "By type:"]
     lines += [f"  {n:>4}  {t}" for t, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
     lines += ["", f"Longest dependency chain ({len(chain)}): " + " → ".join(_short(r) for r in chain)]
     return "\n".join(lines)

@@ -1,0 +1,228 @@
+"""The EKS control plane and what every node needs before it can join.
+
+Invariant guarded here: the cluster authenticates with access entries only (`API` mode), keeps
+Kubernetes Secrets envelope-encrypted with a key of its own, logs the control plane to a log
+group with a retention, and gives pods AWS permissions through Pod Identity alone (the VPC CNI
+included). The Kubernetes provider it builds authenticates with `aws eks get-token`, so no
+long-lived credential is stored anywhere.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.cluster_handle import ClusterHandle
+from components.iam_documents import (
+    CLUSTER_ADMIN_ACCESS_POLICY,
+    EKS_CLUSTER_POLICY,
+    EKS_CNI_POLICY,
+    as_json,
+    kms_key_use,
+    service_trust,
+)
+from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from settings.cluster import ClusterSettings
+
+
+def eks_kubeconfig(cluster_name: str, endpoint: str, certificate_authority: str, region: str) -> dict[str, Any]:
+    """A kubeconfig that gets a short-lived token from `aws eks get-token` on every use."""
+    user = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region, "--output", "json"],
+            "interactiveMode": "Never",
+        }
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": certificate_authority}}
+        ],
+        "users": [{"name": cluster_name, "user": user}],
+        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+        "current-context": cluster_name,
+    }
+
+
+def _oidc_issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:
+    issuers = [oidc.issuer for identity in identities for oidc in identity.oidcs or [] if oidc.issuer]
+    return issuers[0] if issuers else ""
+
+
+@dataclass(frozen=True)
+class EksClusterArgs:
+    settings: ClusterSettings
+    cluster_name: str
+    region: str
+    private_subnet_ids: pulumi.Input[Sequence[str]]
+    availability_zones: Sequence[str]
+    protect: bool
+    """Protect the cluster and its secrets key: losing either loses every user's state with it."""
+
+
+class EksCluster(pulumi.ComponentResource):
+    name: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    certificate_authority: pulumi.Output[str]
+    oidc_issuer: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    """The security group EKS made for the control plane and nodes; all nodes join it."""
+    kubeconfig: pulumi.Output[str]
+    provider: k8s.Provider
+    handle: ClusterHandle
+    addons: list[aws.eks.Addon]
+    """The add-ons nodes need to become Ready (networking, kube-proxy, pod identity)."""
+
+    def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("jupyterhub:aws:EksCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        protected = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        settings, cluster_name = args.settings, args.cluster_name
+
+        secrets_key = aws.kms.Key(
+            f"{name}-secrets-key",
+            description=f"Envelope encryption of the Kubernetes Secrets of {cluster_name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            tags={"Name": f"{cluster_name}-secrets"},
+            opts=protected,
+        )
+        aws.kms.Alias(
+            f"{name}-secrets-key-alias",
+            name=f"alias/{cluster_name}-secrets",
+            target_key_id=secrets_key.key_id,
+            opts=child,
+        )
+        # EKS writes to this group by name; made here first so it has a retention instead of "never expire".
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/eks/{cluster_name}/cluster",
+            retention_in_days=settings.log_retention_days,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=cluster_name,
+            description=f"EKS control plane of {cluster_name}",
+            assume_role_policy=as_json(service_trust("eks.amazonaws.com", tag_session=True)),
+            opts=child,
+        )
+        policy = aws.iam.RolePolicyAttachment(
+            f"{name}-cluster-policy", role=role.name, policy_arn=EKS_CLUSTER_POLICY, opts=child
+        )
+        key_use = aws.iam.RolePolicy(
+            f"{name}-secrets-key-use", role=role.name, policy=as_json(kms_key_use(secrets_key.arn)), opts=child
+        )
+
+        cluster = aws.eks.Cluster(
+            f"{name}-eks",
+            name=cluster_name,
+            version=settings.kubernetes_version,
+            role_arn=role.arn,
+            vpc_config={
+                "subnet_ids": args.private_subnet_ids,
+                "endpoint_private_access": True,
+                "endpoint_public_access": settings.endpoint_public_access,
+                "public_access_cidrs": [str(c) for c in settings.public_access_cidrs],
+            },
+            # Access entries only: the aws-auth ConfigMap is deprecated and easy to lock oneself out with.
+            access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True},
+            encryption_config={"resources": ["secrets"], "provider": {"key_arn": secrets_key.arn}},
+            enabled_cluster_log_types=list(settings.log_types),
+            kubernetes_network_config={"service_ipv4_cidr": str(settings.service_cidr), "ip_family": "ipv4"},
+            # Standard support only: extended support costs six times as much per hour, silently.
+            upgrade_policy={"support_type": "STANDARD"},
+            tags={"Name": cluster_name},
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[log_group, policy, key_use]),
+        )
+
+        for index, principal in enumerate(settings.admins):
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{index}", cluster_name=cluster.name, principal_arn=principal, type="STANDARD", opts=child
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{index}",
+                cluster_name=cluster.name,
+                principal_arn=entry.principal_arn,
+                policy_arn=CLUSTER_ADMIN_ACCESS_POLICY,
+                access_scope={"type": "cluster"},
+                opts=child,
+            )
+
+        pod_identity_agent = aws.eks.Addon(
+            f"{name}-pod-identity-agent",
+            cluster_name=cluster.name,
+            addon_name="eks-pod-identity-agent",
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            opts=child,
+        )
+        cni_identity = WorkloadIdentity(
+            f"{cluster_name}-vpc-cni",
+            WorkloadIdentityArgs(
+                cluster_name=cluster.name,
+                cluster_arn=cluster.arn,
+                namespace="kube-system",
+                service_account="aws-node",
+                managed_policy_arns=[EKS_CNI_POLICY],
+                associate=False,
+            ),
+            opts=child,
+        )
+        vpc_cni = aws.eks.Addon(
+            f"{name}-vpc-cni",
+            cluster_name=cluster.name,
+            addon_name="vpc-cni",
+            pod_identity_associations=[{"role_arn": cni_identity.role_arn, "service_account": "aws-node"}],
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[pod_identity_agent]),
+        )
+        kube_proxy = aws.eks.Addon(
+            f"{name}-kube-proxy",
+            cluster_name=cluster.name,
+            addon_name="kube-proxy",
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            opts=child,
+        )
+
+        self.name = cluster.name
+        self.arn = cluster.arn
+        self.endpoint = cluster.endpoint
+        self.certificate_authority = cluster.certificate_authority.apply(lambda ca: ca.data or "")
+        self.oidc_issuer = cluster.identities.apply(_oidc_issuer)
+        self.security_group_id = cluster.vpc_config.apply(lambda vpc: vpc.cluster_security_group_id or "")
+        self.addons = [pod_identity_agent, vpc_cni, kube_proxy]
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(cluster.name, cluster.endpoint, self.certificate_authority).apply(
+                lambda parts: json.dumps(eks_kubeconfig(parts[0], parts[1], parts[2], args.region))
+            )
+        )
+        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, opts=child)
+        self.handle = ClusterHandle(
+            provider=self.provider,
+            name=self.name,
+            kubeconfig=self.kubeconfig,
+            on_eks=True,
+            arn=self.arn,
+            availability_zones=pulumi.Output.from_input(list(args.availability_zones)),
+        )
+        self.register_outputs(
+            {
+                "name": self.name,
+                "arn": self.arn,
+                "endpoint": self.endpoint,
+                "oidc_issuer": self.oidc_issuer,
+                "security_group_id": self.security_group_id,
+                "kubeconfig": self.kubeconfig,
+            }
+        )

@@ -1,0 +1,70 @@
+"""IAM policy documents as data: pure functions from names and ARNs to policy dicts.
+
+Invariant guarded here: every trust policy names exactly the one principal that may assume the
+role, and no document is built by string concatenation. `pulumi.Output.json_dumps` turns a
+document holding Outputs into the JSON an IAM resource takes.
+"""
+
+from typing import Any
+
+import pulumi
+
+Document = dict[str, Any]
+
+# AWS managed policies, by what they are for (arn:aws:iam::aws:policy/...).
+MANAGED_POLICY_PREFIX = "arn:aws:iam::aws:policy/"
+EKS_CLUSTER_POLICY = MANAGED_POLICY_PREFIX + "AmazonEKSClusterPolicy"
+EKS_WORKER_NODE_POLICY = MANAGED_POLICY_PREFIX + "AmazonEKSWorkerNodePolicy"
+# Pull-only is narrower than ReadOnly: nodes pull images and never list or describe repositories.
+ECR_PULL_ONLY_POLICY = MANAGED_POLICY_PREFIX + "AmazonEC2ContainerRegistryPullOnly"
+EKS_CNI_POLICY = MANAGED_POLICY_PREFIX + "AmazonEKS_CNI_Policy"
+CLUSTER_ADMIN_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+
+def service_trust(service: str, *, tag_session: bool = False) -> Document:
+    """Trust for an AWS service principal such as `ec2.amazonaws.com`, and nothing else."""
+    actions = ["sts:AssumeRole", "sts:TagSession"] if tag_session else ["sts:AssumeRole"]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": actions}],
+    }
+
+
+def pod_identity_trust(account_id: pulumi.Input[str], cluster_arn: pulumi.Input[str]) -> Document:
+    """Trust for EKS Pod Identity, limited to one cluster of one account.
+
+    Which service account may use the role is decided by its pod identity association; the
+    conditions stop another cluster (or account) from pointing an association at it.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "pods.eks.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnEquals": {"aws:SourceArn": cluster_arn},
+                },
+            }
+        ],
+    }
+
+
+def kms_key_use(key_arn: pulumi.Input[str]) -> Document:
+    """What the EKS control plane needs to envelope-encrypt Secrets with one key."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+                "Resource": key_arn,
+            }
+        ],
+    }
+
+
+def as_json(document: Document) -> pulumi.Output[str]:
+    return pulumi.Output.json_dumps(document)

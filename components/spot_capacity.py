@@ -1,0 +1,204 @@
+"""Spot user nodes: one self-managed Auto Scaling group per availability zone.
+
+Invariants guarded here:
+- user nodes register with `hub.jupyter.org/node-purpose=user` and the taint
+  `hub.jupyter.org/dedicated=user:NoSchedule`, so only user servers land on them;
+- each group carries the tags cluster-autoscaler discovers it by, including the node-template
+  label and taint tags that let it scale a group up from zero, and the tag the node termination
+  handler checks before it drains;
+- one group per zone, so the autoscaler can balance zones and a zonal volume's pod finds a node
+  in its zone; each group is 100% spot over a diversified list of types;
+- a new AMI or launch template rolls out through an instance refresh that starts new nodes
+  before it stops old ones, and whose terminations the node termination handler drains.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.core_nodes import NODE_METADATA_OPTIONS, root_volume
+from components.iam_documents import ECR_PULL_ONLY_POLICY, EKS_WORKER_NODE_POLICY, as_json, service_trust
+from components.node_bootstrap import DEDICATED_TAINT, NODE_PURPOSE_LABEL, ClusterEndpoint, user_data
+from settings.cluster import UserNodesSettings
+
+USER_LABELS = {NODE_PURPOSE_LABEL: "user"}
+USER_TAINTS = {DEDICATED_TAINT: "user:NoSchedule"}
+# aws-node-termination-handler drains only instances with this tag (checkTagBeforeDraining).
+TERMINATION_HANDLER_TAG = "aws-node-termination-handler/managed"
+_AUTOSCALER = "k8s.io/cluster-autoscaler"
+
+
+def ami_parameter(kubernetes_version: str) -> str:
+    """The SSM parameter AWS publishes the recommended EKS AL2023 x86_64 AMI under."""
+    return f"/aws/service/eks/optimized-ami/{kubernetes_version}/amazon-linux-2023/x86_64/standard/recommended/image_id"
+
+
+def group_tags(
+    cluster_name: str, group_name: str, platform_tags: Mapping[str, str]
+) -> list[aws.autoscaling.GroupTagArgsDict]:
+    """The tags of one spot group: what instances inherit, and what cluster-autoscaler reads.
+
+    Provider default tags do not reach Auto Scaling groups' instances, so the platform's tags are
+    repeated here with `propagate_at_launch`.
+    """
+    inherited = {
+        **platform_tags,
+        "Name": group_name,
+        f"kubernetes.io/cluster/{cluster_name}": "owned",
+        TERMINATION_HANDLER_TAG: "true",
+    }
+    autoscaler = {
+        f"{_AUTOSCALER}/enabled": "true",
+        f"{_AUTOSCALER}/{cluster_name}": "owned",
+        **{f"{_AUTOSCALER}/node-template/label/{k}": v for k, v in USER_LABELS.items()},
+        **{f"{_AUTOSCALER}/node-template/taint/{k}": v for k, v in USER_TAINTS.items()},
+    }
+    tags: list[aws.autoscaling.GroupTagArgsDict] = []
+    for entries, propagate in ((inherited, True), (autoscaler, False)):
+        tags += [{"key": k, "value": v, "propagate_at_launch": propagate} for k, v in sorted(entries.items())]
+    return tags
+
+
+@dataclass(frozen=True)
+class SpotCapacityArgs:
+    settings: UserNodesSettings
+    cluster_name: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    certificate_authority: pulumi.Output[str]
+    service_cidr: str
+    kubernetes_version: str
+    security_group_id: pulumi.Input[str]
+    subnet_ids_by_zone: Mapping[str, pulumi.Input[str]]
+    platform_tags: dict[str, str]
+    node_name: str
+    """Physical name of the role, the launch template and (with the zone) each group."""
+    depends_on: Sequence[pulumi.Resource]
+    """What must exist before nodes can join: the networking add-ons."""
+
+
+class SpotCapacity(pulumi.ComponentResource):
+    group_names: pulumi.Output[list[str]]
+    group_arns: pulumi.Output[list[str]]
+    role_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: SpotCapacityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("jupyterhub:aws:SpotCapacity", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        settings = args.settings
+
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=args.node_name,
+            description="Spot user nodes (student servers)",
+            assume_role_policy=as_json(service_trust("ec2.amazonaws.com")),
+            opts=child,
+        )
+        for arn in (EKS_WORKER_NODE_POLICY, ECR_PULL_ONLY_POLICY):
+            aws.iam.RolePolicyAttachment(f"{name}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=child)
+        profile = aws.iam.InstanceProfile(f"{name}-profile", name=args.node_name, role=role.name, opts=child)
+        # Self-managed nodes join through an access entry of their own; managed node groups get theirs from EKS.
+        access = aws.eks.AccessEntry(
+            f"{name}-access", cluster_name=args.cluster_name, principal_arn=role.arn, type="EC2_LINUX", opts=child
+        )
+        bootstrap = pulumi.Output.all(args.cluster_name, args.endpoint, args.certificate_authority).apply(
+            lambda parts: user_data(
+                ClusterEndpoint(parts[0], parts[1], parts[2], args.service_cidr), USER_LABELS, USER_TAINTS
+            )
+        )
+
+        image_id: pulumi.Input[str] = (
+            settings.ami_id
+            or aws.ssm.get_parameter_output(
+                name=ami_parameter(args.kubernetes_version), opts=pulumi.InvokeOptions(parent=self)
+            ).insecure_value
+        )
+        launch_template = aws.ec2.LaunchTemplate(
+            f"{name}-launch-template",
+            name=args.node_name,
+            description="Spot user nodes: EKS AL2023 via nodeadm, IMDSv2 with one hop, encrypted gp3 root volume",
+            image_id=image_id,
+            user_data=bootstrap,
+            iam_instance_profile={"arn": profile.arn},
+            vpc_security_group_ids=[args.security_group_id],
+            metadata_options=NODE_METADATA_OPTIONS,
+            block_device_mappings=[root_volume(settings.root_volume_gib)],
+            tag_specifications=[{"resource_type": "volume", "tags": {"Name": args.node_name, **args.platform_tags}}],
+            update_default_version=True,
+            opts=child,
+        )
+
+        groups = [
+            self._group(
+                f"{name}-{zone}",
+                f"{args.node_name}-{zone}",
+                args=args,
+                subnet_id=subnet_id,
+                template=launch_template,
+                access=access,
+            )
+            for zone, subnet_id in sorted(args.subnet_ids_by_zone.items())
+        ]
+        self.group_names = pulumi.Output.all(*(g.name for g in groups))
+        self.group_arns = pulumi.Output.all(*(g.arn for g in groups))
+        self.role_arn = role.arn
+        self.register_outputs(
+            {"group_names": self.group_names, "group_arns": self.group_arns, "role_arn": self.role_arn}
+        )
+
+    def _group(
+        self,
+        name: str,
+        group_name: str,
+        *,
+        args: SpotCapacityArgs,
+        subnet_id: pulumi.Input[str],
+        template: aws.ec2.LaunchTemplate,
+        access: aws.eks.AccessEntry,
+    ) -> aws.autoscaling.Group:
+        settings = args.settings
+        mixed_instances: aws.autoscaling.GroupMixedInstancesPolicyArgsDict = {
+            "instances_distribution": {
+                "on_demand_base_capacity": 0,
+                "on_demand_percentage_above_base_capacity": 0,
+                "spot_allocation_strategy": "price-capacity-optimized",
+            },
+            "launch_template": {
+                "launch_template_specification": {
+                    "launch_template_id": template.id,
+                    "version": template.latest_version.apply(str),
+                },
+                "overrides": [{"instance_type": t} for t in settings.instance_types],
+            },
+        }
+        # A new launch template version (a new AMI, say) replaces nodes by launching first and
+        # stopping after; every stop goes through the termination handler's drain.
+        refresh: aws.autoscaling.GroupInstanceRefreshArgsDict = {
+            "strategy": "Rolling",
+            "preferences": {
+                "min_healthy_percentage": 100,
+                "max_healthy_percentage": 200,
+                "instance_warmup": "300",
+                "skip_matching": True,
+            },
+        }
+        return aws.autoscaling.Group(
+            name,
+            name=group_name,
+            vpc_zone_identifiers=[subnet_id],
+            min_size=settings.min_per_zone,
+            max_size=settings.max_per_zone,
+            desired_capacity=settings.desired_per_zone,
+            # Rebalance recommendations start a replacement before AWS reclaims a spot node.
+            capacity_rebalance=True,
+            mixed_instances_policy=mixed_instances,
+            instance_refresh=refresh,
+            tags=args.cluster_name.apply(lambda cluster: group_tags(cluster, group_name, args.platform_tags)),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[access, *args.depends_on],
+                # cluster-autoscaler owns the size once the group exists.
+                ignore_changes=["desiredCapacity"],
+            ),
+        )
