@@ -166,8 +166,9 @@ class EksCluster(pulumi.ComponentResource):
             opts=child,
         )
         cni_identity = WorkloadIdentity(
-            f"{cluster_name}-vpc-cni",
+            f"{name}-vpc-cni-identity",
             WorkloadIdentityArgs(
+                role_name=f"{cluster_name}-vpc-cni",
                 cluster_name=cluster.name,
                 cluster_arn=cluster.arn,
                 namespace="kube-system",

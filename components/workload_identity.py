@@ -17,6 +17,8 @@ from components.iam_documents import Document, as_json, pod_identity_trust
 
 @dataclass(frozen=True)
 class WorkloadIdentityArgs:
+    role_name: str
+    """Physical name of the IAM role (the stack prefix is in it)."""
     cluster_name: pulumi.Input[str]
     cluster_arn: pulumi.Input[str]
     namespace: str
@@ -38,10 +40,10 @@ class WorkloadIdentity(pulumi.ComponentResource):
         account_id = pulumi.Output.from_input(args.cluster_arn).apply(lambda arn: arn.split(":")[4])
         role = aws.iam.Role(
             f"{name}-role",
-            name=name,
+            name=args.role_name,
             description=f"Pod Identity of {args.namespace}/{args.service_account}",
             assume_role_policy=as_json(pod_identity_trust(account_id, args.cluster_arn)),
-            tags={"Name": name},
+            tags={"Name": args.role_name},
             opts=child,
         )
         for policy_arn in args.managed_policy_arns:
@@ -57,7 +59,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
                 namespace=args.namespace,
                 service_account=args.service_account,
                 role_arn=role.arn,
-                tags={"Name": name},
+                tags={"Name": args.role_name},
                 opts=child,
             )
         self.role_arn = role.arn

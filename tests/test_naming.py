@@ -3,6 +3,7 @@
 import pytest
 
 from settings.naming import LONGEST_NAMES, MAX_PREFIX_LENGTH, TIGHTEST, prefix_problems, prefixed
+from tests.conftest import RunConfig
 
 
 @pytest.mark.parametrize("stack", ["dev", "tst", "prod", "pr-123", "pr-98765", "a" * MAX_PREFIX_LENGTH, "uni-med2"])
@@ -49,3 +50,33 @@ def test_the_too_long_message_names_the_limit_that_binds() -> None:
 
 def test_prefixed_joins_with_hyphens() -> None:
     assert prefixed("dev", "network", "vpc") == "dev-network-vpc"
+
+
+# The physical names the program gives AWS resources, and AWS's limit for each.
+PHYSICAL_NAME_LIMITS = {
+    "aws:eks/cluster:Cluster": ("name", 100),
+    "aws:iam/role:Role": ("name", 64),
+    "aws:iam/instanceProfile:InstanceProfile": ("name", 128),
+    "aws:eks/nodeGroup:NodeGroup": ("nodeGroupName", 63),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("name", 128),
+    "aws:autoscaling/group:Group": ("name", 255),
+    "aws:cloudwatch/logGroup:LogGroup": ("name", 512),
+    "aws:kms/alias:Alias": ("name", 256),
+}
+
+
+def test_the_longest_prefix_fits_every_physical_name_the_program_builds(run_config: RunConfig) -> None:
+    prefix = "p" * MAX_PREFIX_LENGTH
+    # a region with long zone names: the per-zone names are the longest the program builds
+    run = run_config({"aws:region": "ap-southeast-2", "network": {"availabilityZoneCount": 3}}, stack=prefix)
+    named = {r.type for r in run.resources if r.type.startswith("aws:") and "name" in r.inputs}
+    assert named <= set(PHYSICAL_NAME_LIMITS), f"add the limits of {named - set(PHYSICAL_NAME_LIMITS)}"
+    checked = 0
+    for resource in run.resources:
+        if resource.type in PHYSICAL_NAME_LIMITS:
+            key, limit = PHYSICAL_NAME_LIMITS[resource.type]
+            name = resource.inputs[key]
+            assert prefix in name, f"{resource.name}: {name} lacks the prefix"
+            assert len(name) <= limit, f"{resource.type} {name} is {len(name)} long; the limit is {limit}"
+            checked += 1
+    assert checked >= 10

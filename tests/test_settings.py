@@ -91,6 +91,53 @@ BAD_INPUTS = [
     ({"aws:profile": "teaching"}, "aws:profile", "AWS_PROFILE"),
     ({"kubernetes:context": "kind"}, "kubernetes:context", "builds its own providers"),
     ({"project": "other"}, "project", "comes from Pulumi"),
+    ({"cluster": {"mode": "fargate"}}, "cluster.mode", "'eks', 'kubeconfig' or 'stack'"),
+    ({"cluster": {"kubernetesVersion": "1.27"}}, "cluster.kubernetesVersion", "from 1.30"),
+    ({"cluster": {"kubernetesVersion": "v1.35"}}, "cluster.kubernetesVersion", "minor version"),
+    ({"cluster": {"admins": ["Admin"]}}, "cluster.admins[0]", "ARN of an IAM role or user"),
+    ({"cluster": {"publicAccessCidrs": ["campus"]}}, "cluster.publicAccessCidrs[0]", "IPv4 network"),
+    ({"cluster": {"logTypes": ["everything"]}}, "cluster.logTypes[0]", "'api'"),
+    ({"cluster": {"logRetentionDays": 100}}, "cluster.logRetentionDays", "90"),
+    ({"cluster": {"serviceCidr": "10.0.0.0/16"}}, "cluster.serviceCidr", "overlaps network.vpcCidr"),
+    ({"cluster": {"coreNodes": {"minSize": 3, "desiredSize": 2}}}, "cluster.coreNodes.desiredSize", "between"),
+    ({"cluster": {"coreNodes": {"instanceTypes": []}}}, "cluster.coreNodes.instanceTypes", "at least 1"),
+    (
+        {"cluster": {"userNodes": {"instanceTypes": ["m7g.2xlarge", "t3.2xlarge"]}}},
+        "cluster.userNodes.instanceTypes[0]",
+        "Graviton",
+    ),
+    (
+        {"cluster": {"userNodes": {"instanceTypes": ["big", "t3.2xlarge"]}}},
+        "cluster.userNodes.instanceTypes[0]",
+        "instance type",
+    ),
+    ({"cluster": {"userNodes": {"instanceTypes": ["t3.2xlarge"]}}}, "cluster.userNodes.instanceTypes", "at least 2"),
+    ({"cluster": {"userNodes": {"minPerZone": 5, "maxPerZone": 2}}}, "cluster.userNodes.minPerZone", "maxPerZone"),
+    ({"cluster": {"userNodes": {"desiredPerZone": 9}}}, "cluster.userNodes.desiredPerZone", "between"),
+    ({"cluster": {"userNodes": {"amiId": "ubuntu"}}}, "cluster.userNodes.amiId", "pattern"),
+    ({"cluster": {"mode": "stack"}}, "cluster.stack", "required in mode stack"),
+    ({"cluster": {"mode": "stack", "stack": "tst"}}, "cluster.stack", "organization/project/stack"),
+    ({"cluster": {"context": "kind-x"}}, "cluster.context", "does not apply in mode eks"),
+    (
+        {"cluster": {"mode": "kubeconfig", "coreNodes": {"minSize": 1}}},
+        "cluster.coreNodes",
+        "does not apply in mode kubeconfig",
+    ),
+    (
+        {"cluster": {"mode": "kubeconfig"}, "network": {"vpcCidr": "10.1.0.0/16"}},
+        "network",
+        "does not apply in cluster mode",
+    ),
+    ({"tier": "review"}, "cluster.mode", "must be stack or kubeconfig for a review stack"),
+    (
+        {
+            "tier": "production",
+            "awsAccountId": "123456789012",
+            "cluster": {"coreNodes": {"minSize": 1, "desiredSize": 1}},
+        },
+        "cluster.coreNodes.minSize",
+        "at least 2 in production",
+    ),
 ]
 
 
@@ -132,6 +179,23 @@ def test_a_stack_name_that_cannot_be_a_prefix_is_refused(stack: str) -> None:
         load(GOOD, stack=stack)
     [problem] = str(caught.value).splitlines()[1:]
     assert problem.startswith(f"{stack}: stack name: "), problem
+
+
+def test_a_kubeconfig_must_be_a_secret_and_is_never_shown() -> None:
+    config = {**GOOD, "cluster": {"mode": "kubeconfig", "kubeconfig": "apiVersion: v1 token: s3cr3t"}}
+    [problem] = problems_of(config)
+    assert problem.startswith("tst: cluster.kubeconfig: is a secret: set it with `pulumi config set --secret"), problem
+    assert "s3cr3t" not in problem
+    settings = load(config, secret=("cluster",))
+    assert settings.cluster.kubeconfig is not None
+    assert settings.cluster.kubeconfig.get_secret_value() == "apiVersion: v1 token: s3cr3t"
+    assert "s3cr3t" not in repr(settings)
+
+
+def test_a_mistake_next_to_a_secret_does_not_show_the_secret() -> None:
+    config = {**GOOD, "cluster": {"mode": "kubeconfig", "kubeconfig": "token: s3cr3t", "context": 42}}
+    problems = problems_of(config, secret=("cluster",))
+    assert problems == ['tst: cluster.context: must be a valid string. Got "[secret]".']
 
 
 def test_pulumi_s_own_keys_are_left_to_pulumi() -> None:

@@ -1,0 +1,78 @@
+"""IAM as the plan shows it: documents are well-formed data, trust names one principal, no wildcards."""
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import STACKS
+from tools.program import ProgramRun
+
+DOCUMENT_INPUTS = {
+    "aws:iam/role:Role": "assumeRolePolicy",
+    "aws:iam/rolePolicy:RolePolicy": "policy",
+    "aws:iam/policy:Policy": "policy",
+}
+FORBIDDEN_ACTIONS = {"*", "iam:*", "kms:*", "ec2:*"}
+NODE_POLICIES = {"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"}
+
+
+def documents(run: ProgramRun) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for resource in run.resources:
+        key = DOCUMENT_INPUTS.get(resource.type)
+        if key is not None:
+            found.append((resource.name, json.loads(resource.inputs[key])))
+    return found
+
+
+def as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_policy_grants_a_wildcard_on_iam_kms_or_ec2(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
+    for name, document in documents(stack_runs[stack]):
+        assert document["Version"] == "2012-10-17", name
+        for statement in document["Statement"]:
+            actions = {a.lower() for a in as_list(statement.get("Action", []))}
+            assert not actions & FORBIDDEN_ACTIONS, f"{name} allows {sorted(actions & FORBIDDEN_ACTIONS)}"
+            assert "NotAction" not in statement, name
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_trust_policy_names_exactly_one_principal(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
+    run = stack_runs[stack]
+    roles = run.by_type("aws:iam/role:Role")
+    assert len(roles) >= 4
+    for role in roles:
+        [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        assert statement["Effect"] == "Allow", role.name
+        [(kind, principal)] = statement["Principal"].items()
+        assert kind == "Service" and isinstance(principal, str), f"{role.name}: {statement['Principal']}"
+        assert set(as_list(statement["Action"])) <= {"sts:AssumeRole", "sts:TagSession"}, role.name
+        if principal == "pods.eks.amazonaws.com":
+            assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == run.outputs["clusterArn"], role.name
+
+
+def test_roles_hold_only_the_managed_policies_their_job_needs(stack_runs: dict[str, ProgramRun]) -> None:
+    run = stack_runs["dev"]
+    held: dict[str, set[str]] = {}
+    for attachment in run.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
+        held.setdefault(attachment.inputs["role"], set()).add(attachment.inputs["policyArn"].rsplit("/", 1)[-1])
+    assert held == {
+        "dev-cluster": {"AmazonEKSClusterPolicy"},
+        "dev-core-nodes": NODE_POLICIES,
+        "dev-user-nodes": NODE_POLICIES,
+        "dev-cluster-vpc-cni": {"AmazonEKS_CNI_Policy"},
+    }
+
+
+def test_the_control_plane_may_use_only_its_own_secrets_key(stack_runs: dict[str, ProgramRun]) -> None:
+    run = stack_runs["dev"]
+    [policy] = run.by_type("aws:iam/rolePolicy:RolePolicy")
+    [statement] = json.loads(policy.inputs["policy"])["Statement"]
+    [key] = run.by_type("aws:kms/key:Key")
+    assert statement["Resource"].startswith("arn:aws:kms:") and statement["Resource"] != "*"
+    assert all(action.startswith("kms:") and "*" not in action for action in statement["Action"])
+    assert key.urn in policy.depends_on
