@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.eks_cluster import eks_addon
 from components.iam_documents import ECR_PULL_ONLY_POLICY, EKS_WORKER_NODE_POLICY, as_json, service_trust
 from components.node_bootstrap import NODE_PURPOSE_LABEL
 from settings.cluster import CoreNodesSettings
@@ -82,7 +83,9 @@ class CoreNodes(pulumi.ComponentResource):
         node_group = aws.eks.NodeGroup(
             f"{name}-group",
             cluster_name=args.cluster_name,
-            node_group_name=args.node_name,
+            # A prefix, not a name: changing instance types or subnets replaces the group, and the
+            # new one must exist (under another name) before the old one goes.
+            node_group_name_prefix=f"{args.node_name}-",
             node_role_arn=role.arn,
             subnet_ids=args.subnet_ids,
             capacity_type="ON_DEMAND",
@@ -105,13 +108,12 @@ class CoreNodes(pulumi.ComponentResource):
                 ignore_changes=["scalingConfig.desiredSize"],
             ),
         )
-        aws.eks.Addon(
+        eks_addon(
             f"{name}-coredns",
-            cluster_name=args.cluster_name,
-            addon_name="coredns",
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[node_group]),
+            "coredns",
+            args.cluster_name,
+            args.kubernetes_version,
+            pulumi.ResourceOptions(parent=self, depends_on=[node_group]),
         )
         self.node_group_name = node_group.node_group_name
         self.role_arn = role.arn

@@ -51,6 +51,38 @@ def eks_kubeconfig(cluster_name: str, endpoint: str, certificate_authority: str,
     }
 
 
+def eks_addon(
+    name: str,
+    addon_name: str,
+    cluster_name: pulumi.Input[str],
+    kubernetes_version: str,
+    opts: pulumi.ResourceOptions,
+    *,
+    pod_identity_associations: Sequence[aws.eks.AddonPodIdentityAssociationArgsDict] | None = None,
+) -> aws.eks.Addon:
+    """An EKS add-on at AWS's default version for the cluster's Kubernetes version.
+
+    The version follows `kubernetesVersion`: an upgrade of the cluster upgrades its add-ons with
+    it, and nothing moves in between (not the newest version, which AWS may publish mid-term).
+    """
+    version = aws.eks.get_addon_version_output(
+        addon_name=addon_name,
+        kubernetes_version=kubernetes_version,
+        most_recent=False,
+        opts=pulumi.InvokeOutputOptions(parent=opts.parent),
+    ).version
+    return aws.eks.Addon(
+        name,
+        cluster_name=cluster_name,
+        addon_name=addon_name,
+        addon_version=version,
+        pod_identity_associations=pod_identity_associations,
+        resolve_conflicts_on_create="OVERWRITE",
+        resolve_conflicts_on_update="OVERWRITE",
+        opts=opts,
+    )
+
+
 def _oidc_issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:
     issuers = [oidc.issuer for identity in identities for oidc in identity.oidcs or [] if oidc.issuer]
     return issuers[0] if issuers else ""
@@ -140,16 +172,19 @@ class EksCluster(pulumi.ComponentResource):
             kubernetes_network_config={"service_ipv4_cidr": str(settings.service_cidr), "ip_family": "ipv4"},
             # Standard support only: extended support costs six times as much per hour, silently.
             upgrade_policy={"support_type": "STANDARD"},
+            deletion_protection=args.protect,
             tags={"Name": cluster_name},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[log_group, policy, key_use]),
         )
 
-        for index, principal in enumerate(settings.admins):
+        for principal in settings.admins:
+            # Named by the principal, not its position: removing one admin must not replace the others.
+            key = principal.split(":", 4)[4].replace("/", "-")
             entry = aws.eks.AccessEntry(
-                f"{name}-admin-{index}", cluster_name=cluster.name, principal_arn=principal, type="STANDARD", opts=child
+                f"{name}-admin-{key}", cluster_name=cluster.name, principal_arn=principal, type="STANDARD", opts=child
             )
             aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-{index}",
+                f"{name}-admin-{key}",
                 cluster_name=cluster.name,
                 principal_arn=entry.principal_arn,
                 policy_arn=CLUSTER_ADMIN_ACCESS_POLICY,
@@ -157,13 +192,9 @@ class EksCluster(pulumi.ComponentResource):
                 opts=child,
             )
 
-        pod_identity_agent = aws.eks.Addon(
-            f"{name}-pod-identity-agent",
-            cluster_name=cluster.name,
-            addon_name="eks-pod-identity-agent",
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
-            opts=child,
+        version = settings.kubernetes_version
+        pod_identity_agent = eks_addon(
+            f"{name}-pod-identity-agent", "eks-pod-identity-agent", cluster.name, version, child
         )
         cni_identity = WorkloadIdentity(
             f"{name}-vpc-cni-identity",
@@ -178,23 +209,16 @@ class EksCluster(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        vpc_cni = aws.eks.Addon(
+        vpc_cni = eks_addon(
             f"{name}-vpc-cni",
-            cluster_name=cluster.name,
-            addon_name="vpc-cni",
+            "vpc-cni",
+            cluster.name,
+            version,
+            # The role's policy must be attached before aws-node first asks for credentials.
+            pulumi.ResourceOptions(parent=self, depends_on=[pod_identity_agent, cni_identity]),
             pod_identity_associations=[{"role_arn": cni_identity.role_arn, "service_account": "aws-node"}],
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[pod_identity_agent]),
         )
-        kube_proxy = aws.eks.Addon(
-            f"{name}-kube-proxy",
-            cluster_name=cluster.name,
-            addon_name="kube-proxy",
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
-            opts=child,
-        )
+        kube_proxy = eks_addon(f"{name}-kube-proxy", "kube-proxy", cluster.name, version, child)
 
         self.name = cluster.name
         self.arn = cluster.arn

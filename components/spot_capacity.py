@@ -9,7 +9,8 @@ Invariants guarded here:
 - one group per zone, so the autoscaler can balance zones and a zonal volume's pod finds a node
   in its zone; each group is 100% spot over a diversified list of types;
 - a new AMI or launch template rolls out through an instance refresh that starts new nodes
-  before it stops old ones, and whose terminations the node termination handler drains.
+  before it stops old ones; every termination (refresh, scale-in, rebalance) waits at a
+  lifecycle hook, where the node termination handler drains the node before it goes.
 """
 
 from collections.abc import Mapping, Sequence
@@ -28,6 +29,9 @@ USER_TAINTS = {DEDICATED_TAINT: "user:NoSchedule"}
 # aws-node-termination-handler drains only instances with this tag (checkTagBeforeDraining).
 TERMINATION_HANDLER_TAG = "aws-node-termination-handler/managed"
 _AUTOSCALER = "k8s.io/cluster-autoscaler"
+# How long a terminating node waits for the termination handler to drain it and let it go; if
+# nothing answers (no handler installed), the termination goes ahead when the time is up.
+DRAIN_HEARTBEAT_SECONDS = 300
 
 
 def ami_parameter(kubernetes_version: str) -> str:
@@ -82,6 +86,7 @@ class SpotCapacity(pulumi.ComponentResource):
     group_names: pulumi.Output[list[str]]
     group_arns: pulumi.Output[list[str]]
     role_arn: pulumi.Output[str]
+    lifecycle_hook_names: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: SpotCapacityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:aws:SpotCapacity", name, None, opts)
@@ -129,18 +134,26 @@ class SpotCapacity(pulumi.ComponentResource):
             opts=child,
         )
 
-        groups = [
-            self._group(
-                f"{name}-{zone}",
-                f"{args.node_name}-{zone}",
-                args=args,
-                subnet_id=subnet_id,
-                template=launch_template,
-                access=access,
+        groups: list[aws.autoscaling.Group] = []
+        hooks: list[aws.autoscaling.LifecycleHook] = []
+        for zone, subnet_id in sorted(args.subnet_ids_by_zone.items()):
+            group_name = f"{args.node_name}-{zone}"
+            group = self._group(
+                f"{name}-{zone}", group_name, args=args, subnet_id=subnet_id, template=launch_template, access=access
             )
-            for zone, subnet_id in sorted(args.subnet_ids_by_zone.items())
-        ]
+            hook = aws.autoscaling.LifecycleHook(
+                f"{name}-{zone}-terminate",
+                name=f"{group_name}-terminate",
+                autoscaling_group_name=group.name,
+                lifecycle_transition="autoscaling:EC2_INSTANCE_TERMINATING",
+                heartbeat_timeout=DRAIN_HEARTBEAT_SECONDS,
+                default_result="CONTINUE",
+                opts=child,
+            )
+            groups.append(group)
+            hooks.append(hook)
         self.group_names = pulumi.Output.all(*(g.name for g in groups))
+        self.lifecycle_hook_names = pulumi.Output.all(*(h.name for h in hooks))
         self.group_arns = pulumi.Output.all(*(g.arn for g in groups))
         self.role_arn = role.arn
         self.register_outputs(

@@ -45,6 +45,7 @@ def test_production_protects_its_cluster_and_secrets_key(stack_runs: dict[str, P
         run = stack_runs[stack]
         for type_ in ("aws:eks/cluster:Cluster", "aws:kms/key:Key"):
             assert only(run, type_).protect == (stack == "prod"), f"{stack} {type_}"
+        assert only(run, "aws:eks/cluster:Cluster").inputs["deletionProtection"] == (stack == "prod"), stack
 
 
 def test_production_core_nodes_survive_losing_one(stack_runs: dict[str, ProgramRun]) -> None:
@@ -64,7 +65,24 @@ def test_spot_groups_are_all_spot_diversified_and_rebalanced(stack: str, stack_r
         assert types == list(DEFAULT_USER_INSTANCE_TYPES), group.name
         assert group.inputs["capacityRebalance"] is True, group.name
         refresh = group.inputs["instanceRefresh"]
-        assert refresh["strategy"] == "Rolling" and refresh["preferences"]["minHealthyPercentage"] == 100
+        assert refresh["strategy"] == "Rolling", group.name
+        # launch the replacement first: never fewer nodes than students were using
+        assert refresh["preferences"]["minHealthyPercentage"] == 100, group.name
+        assert refresh["preferences"]["maxHealthyPercentage"] > 100, group.name
+
+
+@pytest.mark.parametrize("stack", EKS_STACKS)
+def test_every_spot_termination_waits_at_a_lifecycle_hook(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
+    run = stack_runs[stack]
+    groups = {g.urn: g.inputs["name"] for g in run.by_type(GROUP)}
+    hooks = run.by_type("aws:autoscaling/lifecycleHook:LifecycleHook")
+    hooked = []
+    for hook in hooks:
+        assert hook.inputs["lifecycleTransition"] == "autoscaling:EC2_INSTANCE_TERMINATING", hook.name
+        assert hook.inputs["defaultResult"] == "CONTINUE", hook.name
+        assert hook.inputs["heartbeatTimeout"] >= 60, hook.name
+        hooked += [groups[d] for d in hook.depends_on if d in groups]
+    assert sorted(hooked) == sorted(groups.values())
 
 
 @pytest.mark.parametrize("stack", EKS_STACKS)
@@ -127,6 +145,51 @@ def test_admins_get_cluster_admin_through_access_entries(run_config: RunConfig) 
     associations = run.by_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
     assert sorted(a.inputs["principalArn"] for a in associations) == admins
     assert {a.inputs["policyArn"].rsplit("/", 1)[-1] for a in associations} == {"AmazonEKSClusterAdminPolicy"}
+
+
+def test_removing_an_admin_leaves_the_others_alone(run_config: RunConfig) -> None:
+    alice, bob = "arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:role/teaching/Bob"
+
+    def entries(admins: list[str]) -> dict[str, str]:
+        run = run_config({"cluster": {"admins": admins}})
+        return {e.urn: e.inputs["principalArn"] for e in run.by_type("aws:eks/accessEntry:AccessEntry")}
+
+    before, after = entries([alice, bob]), entries([bob])
+    assert {urn: arn for urn, arn in before.items() if arn == bob}.items() <= after.items()
+
+
+def test_add_ons_follow_the_cluster_version(run_config: RunConfig) -> None:
+    def versions(kubernetes: str) -> dict[str, str]:
+        run = run_config({"cluster": {"kubernetesVersion": kubernetes}})
+        return {a.inputs["addonName"]: a.inputs["addonVersion"] for a in run.by_type("aws:eks/addon:Addon")}
+
+    older, newer = versions("1.34"), versions("1.35")
+    assert older.keys() == newer.keys() == {"vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent"}
+    assert all(older[name] != newer[name] for name in older)
+
+
+def test_nodes_wait_for_the_add_ons_that_make_them_ready(stack_runs: dict[str, ProgramRun]) -> None:
+    run = stack_runs["dev"]
+    before_nodes = {run.named(f"dev-cluster-{a}").urn for a in ("vpc-cni", "kube-proxy", "pod-identity-agent")}
+    for node_group in run.by_type("aws:eks/nodeGroup:NodeGroup") + run.by_type(GROUP):
+        assert before_nodes <= set(node_group.depends_on), node_group.name
+
+
+def test_the_core_node_group_can_be_replaced_without_a_name_clash(stack_runs: dict[str, ProgramRun]) -> None:
+    core = only(stack_runs["dev"], "aws:eks/nodeGroup:NodeGroup")
+    assert "nodeGroupName" not in core.inputs
+    assert core.inputs["nodeGroupNamePrefix"] == "dev-core-nodes-"
+
+
+def test_nodes_only_join_the_security_group_eks_made(stack_runs: dict[str, ProgramRun]) -> None:
+    run = stack_runs["prod"]
+    assert not run.by_type("aws:ec2/securityGroup:SecurityGroup")
+    assert not [r for r in run.resources if r.type.startswith("aws:vpc/securityGroup")]
+    user_template = run.named("prod-user-nodes-launch-template")
+    assert len(user_template.inputs["vpcSecurityGroupIds"]) == 1
+    assert user_template.inputs["vpcSecurityGroupIds"][0].startswith("sg-")
+    # the managed node group adds the cluster security group itself when its template names none
+    assert "vpcSecurityGroupIds" not in run.named("prod-core-nodes-launch-template").inputs
 
 
 def test_a_pinned_ami_is_used_as_given(run_config: RunConfig) -> None:

@@ -57,7 +57,9 @@ PHYSICAL_NAME_LIMITS = {
     "aws:eks/cluster:Cluster": ("name", 100),
     "aws:iam/role:Role": ("name", 64),
     "aws:iam/instanceProfile:InstanceProfile": ("name", 128),
-    "aws:eks/nodeGroup:NodeGroup": ("nodeGroupName", 63),
+    # EKS caps node group names at 63, and a name prefix gets 26 characters appended
+    "aws:eks/nodeGroup:NodeGroup": ("nodeGroupNamePrefix", 63 - 26),
+    "aws:autoscaling/lifecycleHook:LifecycleHook": ("name", 255),
     "aws:ec2/launchTemplate:LaunchTemplate": ("name", 128),
     "aws:autoscaling/group:Group": ("name", 255),
     "aws:cloudwatch/logGroup:LogGroup": ("name", 512),

@@ -136,6 +136,10 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
                         }
                     ],
                 }
+            case "aws:eks/nodeGroup:NodeGroup":
+                group = inputs.get("nodeGroupName") or inputs.get("nodeGroupNamePrefix", "") + _digest(key, 26)
+                cluster = inputs.get("clusterName", "")
+                return {"id": f"{cluster}:{group}", "nodeGroupName": group, "status": "ACTIVE"}
             case "aws:ec2/launchTemplate:LaunchTemplate":
                 return {"latestVersion": 1, "defaultVersion": 1}
             case "aws:autoscaling/group:Group":
@@ -184,6 +188,10 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
                 "arn": arn,
                 "version": 1,
             }, []
+        if args.token == "aws:eks/getAddonVersion:getAddonVersion":
+            name, version = args.args["addonName"], args.args["kubernetesVersion"]
+            addon_version = f"v{version}.{len(name)}-eksbuild.1"  # shaped like AWS's, e.g. v1.35.0-eksbuild.3
+            return {"id": name, "addonName": name, "kubernetesVersion": version, "version": addon_version}, []
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
         raise NotImplementedError(
