@@ -9,10 +9,12 @@ these fields, so every field has a description saying what it is, its unit and w
 from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, model_validator
+from pydantic.alias_generators import to_camel
 
 from settings.cluster import ClusterMode, ClusterSettings
 from settings.naming import prefix_problems, prefixed
 from settings.network import NetworkSettings
+from settings.platform import IngressSettings, PrerequisitesSettings
 from settings.tiers import Tier, TierPolicy, policy_for
 from settings.types import PLATFORM_TAG_KEYS, AwsAccountId, AwsRegion, KeyedError, SettingsModel, TagKey, TagValue
 
@@ -63,6 +65,46 @@ class StackConfig(SettingsModel):
         default_factory=ClusterSettings,
         description="The Kubernetes cluster: created by the program (`eks`), or an existing one.",
     )
+    prerequisites: PrerequisitesSettings = Field(
+        default_factory=PrerequisitesSettings,
+        description="What the cluster needs before the hub; each can be switched off. None in `stack` mode.",
+    )
+    ingress: IngressSettings = Field(
+        default_factory=IngressSettings,
+        description="How students reach the hub: hostname, TLS certificate, DNS.",
+    )
+
+    @model_validator(mode="after")
+    def _prerequisites_fit_the_mode(self) -> Self:
+        mode = self.cluster.mode
+        given = self.prerequisites.model_fields_set
+        if mode is ClusterMode.STACK and given:
+            raise KeyedError("prerequisites", "does not apply in cluster mode stack: the referenced stack runs them")
+        eks_only = sorted(given & {"ebs_csi_driver", "node_termination_handler", "cluster_autoscaler"})
+        if mode is not ClusterMode.EKS and eks_only:
+            raise KeyedError(f"prerequisites.{to_camel(eks_only[0])}", f"does not apply in cluster mode {mode.value}")
+        traefik = self.prerequisites.traefik
+        if mode is ClusterMode.EKS and traefik.service_type != "LoadBalancer":
+            raise KeyedError(
+                "prerequisites.traefik.serviceType", "must be LoadBalancer in mode eks", traefik.service_type
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _ingress_fits_the_mode(self) -> Self:
+        ingress, mode = self.ingress, self.cluster.mode
+        aws_only = sorted(
+            k for k in ("certificate_arn", "hosted_zone_id", "review_domain") if getattr(ingress, k) is not None
+        )
+        if mode is not ClusterMode.EKS and aws_only:
+            raise KeyedError(f"ingress.{to_camel(aws_only[0])}", f"does not apply in cluster mode {mode.value}")
+        arn = ingress.certificate_arn
+        if arn is not None and arn.split(":")[3] != self.aws_region:
+            raise KeyedError("ingress.certificateArn", f"must be in the stack's region {self.aws_region}", arn)
+        needs_tls = self.tier in (Tier.PRODUCTION, Tier.STAGING) and mode is ClusterMode.EKS
+        if needs_tls and arn is None:
+            raise KeyedError("ingress.certificateArn", f"is required for a {self.tier.value} stack: students log in")
+        return self
 
     @model_validator(mode="after")
     def _network_only_for_eks(self) -> Self:
@@ -134,6 +176,16 @@ class StackSettings(StackConfig):
     def name(self, *parts: str) -> str:
         """The stack-prefixed name of a thing: `settings.name("network")` is `dev-network`."""
         return prefixed(self.prefix, *parts)
+
+    @property
+    def volume_reclaim_policy(self) -> str:
+        """The EBS StorageClass's reclaim policy: as configured, else kept in production."""
+        configured = self.prerequisites.ebs_csi_driver.reclaim_policy
+        return configured or ("Retain" if self.policy.protect_stateful_resources else "Delete")
+
+    @property
+    def traefik_replicas(self) -> int:
+        return self.prerequisites.traefik.replicas or self.policy.min_replicas
 
     @property
     def aws_tags(self) -> dict[str, str]:

@@ -12,6 +12,8 @@ from tools.stack_config import config_from_dict, project_name, read_stack_config
 PROJECT = project_name()
 STACKS = stack_names()
 
+# An ACM certificate in the base config's region, for tiers that require TLS.
+CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000000"
 # A minimal valid config for tests that change one thing at a time.
 BASE_CONFIG: dict[str, Any] = {"tier": "development", "aws:region": "eu-west-1"}
 

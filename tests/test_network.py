@@ -6,7 +6,7 @@ import pytest
 
 from components.network import subnet_layout, usable_zones
 from settings import SettingsError
-from tests.conftest import RunConfig
+from tests.conftest import CERTIFICATE, RunConfig
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
@@ -52,14 +52,22 @@ def test_us_east_1_plans_around_the_zone_eks_refuses(run_config: RunConfig) -> N
 
 @pytest.mark.parametrize(("tier", "nat_gateways"), [("production", 3), ("staging", 1), ("development", 1)])
 def test_production_gets_a_nat_gateway_per_zone(run_config: RunConfig, tier: str, nat_gateways: int) -> None:
-    run = run_config({"tier": tier, "awsAccountId": "123456789012"})
+    run = run_config({"tier": tier, "awsAccountId": "123456789012", "ingress": {"certificateArn": CERTIFICATE}})
     assert len(run.by_type(NAT)) == nat_gateways
     protected = {r.name for r in run.by_type("aws:ec2/eip:Eip") if r.protect}
     assert bool(protected) == (tier == "production"), protected
 
 
 def test_every_private_subnet_routes_through_a_nat_gateway(run_config: RunConfig) -> None:
-    run = run_config({"tier": "staging", "aws:region": "us-west-2", "network": {"availabilityZoneCount": 4}})
+    run = run_config(
+        {
+            "tier": "production",
+            "awsAccountId": "123456789012",
+            "aws:region": "us-west-2",
+            "network": {"availabilityZoneCount": 4},
+            "ingress": {"certificateArn": CERTIFICATE.replace("eu-west-1", "us-west-2")},
+        }
+    )
     routes = [r for r in run.by_type("aws:ec2/route:Route") if "natGatewayId" in r.inputs]
     assert len(routes) == 4
     assert {r.inputs["destinationCidrBlock"] for r in routes} == {"0.0.0.0/0"}

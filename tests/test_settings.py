@@ -7,10 +7,10 @@ import pytest
 
 from settings import SettingsError, StackSettings, Tier, settings_from_config
 from settings.tiers import policy_for
-from tests.conftest import PROJECT, RunConfig
+from tests.conftest import CERTIFICATE, PROJECT, RunConfig
 from tools.mocks import AwsLikeMocks
 
-GOOD = {"tier": "staging", "aws:region": "eu-west-1"}
+GOOD = {"tier": "development", "aws:region": "eu-west-1"}
 EXISTING = {
     "vpcId": "vpc-0123456789abcdef0",
     "privateSubnetIds": {"eu-west-1a": "subnet-0000000000000000a", "eu-west-1b": "subnet-0000000000000000b"},
@@ -87,7 +87,7 @@ BAD_INPUTS = [
         "network.existing",
         "outside the region us-east-1",
     ),
-    ({"tier": "production"}, "awsAccountId", "required for a production stack"),
+    ({"tier": "production", "ingress": {"certificateArn": CERTIFICATE}}, "awsAccountId", "required for a production"),
     ({"aws:profile": "teaching"}, "aws:profile", "AWS_PROFILE"),
     ({"kubernetes:context": "kind"}, "kubernetes:context", "builds its own providers"),
     ({"project": "other"}, "project", "comes from Pulumi"),
@@ -133,6 +133,7 @@ BAD_INPUTS = [
         {
             "tier": "production",
             "awsAccountId": "123456789012",
+            "ingress": {"certificateArn": CERTIFICATE},
             "cluster": {"coreNodes": {"minSize": 1, "desiredSize": 1}},
         },
         "cluster.coreNodes.minSize",
@@ -215,14 +216,17 @@ def test_defaults_serve_a_course() -> None:
     assert settings.network.availability_zone_count == 3
     assert settings.network.vpc_cidr.prefixlen == 16
     assert settings.network.existing is None
-    assert settings.tier is Tier.STAGING
+    assert settings.tier is Tier.DEVELOPMENT
 
 
 def test_the_tier_not_the_stack_name_decides_the_rules() -> None:
     named_like_prod = load({**GOOD, "tier": "development"}, stack="prod")
     assert named_like_prod.policy == policy_for(Tier.DEVELOPMENT)
     assert not named_like_prod.policy.nat_gateway_per_zone
-    production = load({**GOOD, "tier": "production", "awsAccountId": "123456789012"}, stack="edu")
+    production = load(
+        {**GOOD, "tier": "production", "awsAccountId": "123456789012", "ingress": {"certificateArn": CERTIFICATE}},
+        stack="edu",
+    )
     assert production.policy.protect_stateful_resources
 
 
@@ -239,7 +243,7 @@ def test_platform_tags_cannot_be_overridden_and_extra_tags_are_kept() -> None:
         "CostCenter": "med-101",
         "Project": PROJECT,
         "Stack": "tst",
-        "Tier": "staging",
+        "Tier": "development",
         "ManagedBy": "pulumi",
     }
 
