@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from charts.node_termination_handler import managed_tag
 from components.core_nodes import NODE_METADATA_OPTIONS, root_volume
 from components.iam_documents import ECR_PULL_ONLY_POLICY, EKS_WORKER_NODE_POLICY, as_json, service_trust
 from components.node_bootstrap import DEDICATED_TAINT, NODE_PURPOSE_LABEL, ClusterEndpoint, user_data
@@ -26,8 +27,6 @@ from settings.cluster import UserNodesSettings
 
 USER_LABELS = {NODE_PURPOSE_LABEL: "user"}
 USER_TAINTS = {DEDICATED_TAINT: "user:NoSchedule"}
-# aws-node-termination-handler drains only instances with this tag (checkTagBeforeDraining).
-TERMINATION_HANDLER_TAG = "aws-node-termination-handler/managed"
 _AUTOSCALER = "k8s.io/cluster-autoscaler"
 # How long a terminating node waits for the termination handler to drain it and let it go; if
 # nothing answers (no handler installed), the termination goes ahead when the time is up.
@@ -51,7 +50,8 @@ def group_tags(
         **platform_tags,
         "Name": group_name,
         f"kubernetes.io/cluster/{cluster_name}": "owned",
-        TERMINATION_HANDLER_TAG: "true",
+        # aws-node-termination-handler drains only instances with this tag (checkTagBeforeDraining).
+        managed_tag(cluster_name): "true",
     }
     autoscaler = {
         f"{_AUTOSCALER}/enabled": "true",

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from charts.node_termination_handler import managed_tag
 from settings.cluster import DEFAULT_USER_INSTANCE_TYPES
 from tests.conftest import RunConfig, tags_of
 from tests.test_node_bootstrap import node_config_of
@@ -96,9 +97,9 @@ def test_spot_groups_carry_the_autoscaler_and_termination_handler_tags(
         assert tags[f"k8s.io/cluster-autoscaler/{cluster}"] == "owned"
         assert tags["k8s.io/cluster-autoscaler/node-template/label/hub.jupyter.org/node-purpose"] == "user"
         assert tags["k8s.io/cluster-autoscaler/node-template/taint/hub.jupyter.org/dedicated"] == "user:NoSchedule"
-        assert "aws-node-termination-handler/managed" in tags
+        assert managed_tag(cluster) in tags
         propagated = {t["key"] for t in group.inputs["tags"] if t["propagateAtLaunch"]}
-        assert {"Project", "Stack", "Tier", "ManagedBy", "aws-node-termination-handler/managed"} <= propagated
+        assert {"Project", "Stack", "Tier", "ManagedBy", managed_tag(cluster)} <= propagated
         assert f"kubernetes.io/cluster/{cluster}" in propagated
 
 

@@ -1,0 +1,51 @@
+"""Values for the cluster-autoscaler chart: auto-discovery of this cluster's user node groups,
+settings that never evict a running notebook server, and the image of the cluster's version."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from charts import CORE_NODE_SELECTOR, EXPENDABLE_PODS_PRIORITY_CUTOFF
+
+
+@dataclass(frozen=True)
+class ClusterAutoscalerOptions:
+    fullname: str
+    cluster_name: str
+    region: str
+    kubernetes_version: str
+    """The cluster's minor version, like 1.35: the autoscaler's release must match it."""
+    service_account: str
+    expander: str
+    scale_down_unneeded_minutes: int
+
+
+def autoscaler_image_tag(kubernetes_version: str) -> str:
+    """cluster-autoscaler releases one minor version per Kubernetes minor version."""
+    return f"v{kubernetes_version}.0"
+
+
+def cluster_autoscaler_values(options: ClusterAutoscalerOptions) -> dict[str, Any]:
+    return {
+        "fullnameOverride": options.fullname,
+        "cloudProvider": "aws",
+        # Pod Identity passes no region, and pods cannot ask the instance metadata service.
+        "awsRegion": options.region,
+        "autoDiscovery": {"clusterName": options.cluster_name},
+        "image": {"tag": autoscaler_image_tag(options.kubernetes_version)},
+        "rbac": {"serviceAccount": {"create": True, "name": options.service_account}},
+        "nodeSelector": dict(CORE_NODE_SELECTOR),
+        "extraArgs": {
+            # One group per zone, all alike: keep the zones even, so zonal volumes find nodes.
+            "balance-similar-node-groups": True,
+            "expander": options.expander,
+            "expendable-pods-priority-cutoff": EXPENDABLE_PODS_PRIORITY_CUTOFF,
+            "scale-down-unneeded-time": f"{options.scale_down_unneeded_minutes}m",
+            # A node that just came up is for the students on their way: do not take it away at once.
+            "scale-down-delay-after-add": "10m",
+            # Notebook servers are bare pods with local scratch space: a node running one is never
+            # emptied for consolidation (z2jh also marks them safe-to-evict: false).
+            "skip-nodes-with-local-storage": True,
+            "skip-nodes-with-system-pods": False,
+            "max-node-provision-time": "10m",
+        },
+    }
