@@ -7,20 +7,26 @@ every AWS resource carries the stack's tags.
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_kubernetes as k8s
 
+from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.cluster_handle import ClusterHandle
 from components.core_nodes import CoreNodes, CoreNodesArgs
+from components.ebs_csi_driver import EbsCsiDriver, EbsCsiDriverArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
 from components.kubeconfig_cluster import KubeconfigCluster, KubeconfigClusterArgs
 from components.network import Network, NetworkArgs
+from components.node_termination_handler import NodeTerminationHandler, NodeTerminationHandlerArgs
 from components.referenced_cluster import ReferencedCluster, ReferencedClusterArgs
 from components.spot_capacity import SpotCapacity, SpotCapacityArgs
+from components.traefik import Traefik, TraefikArgs
 from settings import load_settings
 from settings.cluster import ClusterMode
 
 settings = load_settings()
-cluster_settings = settings.cluster
+cluster_settings, prerequisites = settings.cluster, settings.prerequisites
 cluster: ClusterHandle
+platform_nodes: list[pulumi.Resource] = []  # what platform pods wait for: nodes to run on
 
 if cluster_settings.mode is ClusterMode.EKS:
     # One explicit AWS provider: its default tags reach every resource that takes tags, and with
@@ -88,6 +94,7 @@ if cluster_settings.mode is ClusterMode.EKS:
         opts=on_aws,
     )
     cluster = eks.handle
+    platform_nodes = [core_nodes]
 
     pulumi.export("vpcId", network.vpc_id)
     pulumi.export("privateSubnetIds", network.private_subnet_ids)
@@ -110,6 +117,80 @@ else:
         settings.name("cluster"), ReferencedClusterArgs(stack=str(cluster_settings.stack))
     ).handle
 
+# Prerequisites. A stack in `stack` mode uses those of the stack whose cluster it shares.
+if cluster_settings.mode is not ClusterMode.STACK:
+    on_cluster = pulumi.ResourceOptions(providers=[cluster.provider])
+    system_namespace = k8s.core.v1.Namespace(
+        settings.name("system"), metadata={"name": settings.name("system")}, opts=on_cluster
+    ).metadata.apply(lambda metadata: metadata.name or "")
+
+    if cluster_settings.mode is ClusterMode.EKS:
+        on_aws_and_cluster = pulumi.ResourceOptions(providers=[aws_provider, cluster.provider])
+        if prerequisites.ebs_csi_driver.enabled:
+            EbsCsiDriver(
+                settings.name("ebs-csi-driver"),
+                EbsCsiDriverArgs(
+                    cluster_name=eks.name,
+                    cluster_arn=eks.arn,
+                    kubernetes_version=cluster_settings.kubernetes_version,
+                    role_name=settings.name("ebs-csi-driver"),
+                    storage_class_name=settings.name("gp3"),
+                    reclaim_policy=settings.volume_reclaim_policy,
+                    depends_on=platform_nodes,
+                ),
+                opts=on_aws_and_cluster,
+            )
+        if prerequisites.node_termination_handler.enabled:
+            NodeTerminationHandler(
+                settings.name("node-termination-handler"),
+                NodeTerminationHandlerArgs(
+                    fullname=settings.name("node-termination-handler"),
+                    rule_prefix=settings.name("nth"),
+                    cluster_name=settings.name("cluster"),
+                    cluster_arn=eks.arn,
+                    region=settings.aws_region,
+                    namespace=system_namespace,
+                    group_names=spot_capacity.group_names,
+                    group_arns=spot_capacity.group_arns,
+                    depends_on=platform_nodes,
+                ),
+                opts=on_aws_and_cluster,
+            )
+        if prerequisites.cluster_autoscaler.enabled:
+            ClusterAutoscaler(
+                settings.name("cluster-autoscaler"),
+                ClusterAutoscalerArgs(
+                    settings=prerequisites.cluster_autoscaler,
+                    fullname=settings.name("cluster-autoscaler"),
+                    cluster_name=settings.name("cluster"),
+                    cluster_arn=eks.arn,
+                    kubernetes_version=cluster_settings.kubernetes_version,
+                    region=settings.aws_region,
+                    namespace=system_namespace,
+                    depends_on=platform_nodes,
+                ),
+                opts=on_aws_and_cluster,
+            )
+
+    if prerequisites.traefik.enabled:
+        traefik = Traefik(
+            settings.name("traefik"),
+            TraefikArgs(
+                fullname=settings.name("traefik"),
+                replicas=settings.traefik_replicas,
+                on_aws=cluster_settings.mode is ClusterMode.EKS,
+                service_type=prerequisites.traefik.service_type,
+                ingress=settings.ingress,
+                namespace=system_namespace,
+                depends_on=platform_nodes,
+            ),
+            opts=pulumi.ResourceOptions(providers=[aws_provider, cluster.provider])
+            if cluster_settings.mode is ClusterMode.EKS
+            else on_cluster,
+        )
+        pulumi.export("ingressClass", traefik.ingress_class)
+        pulumi.export("loadBalancerHostname", traefik.load_balancer_hostname)
+
 pulumi.export("prefix", settings.prefix)
 pulumi.export("tier", settings.tier.value)
 pulumi.export("clusterMode", cluster_settings.mode.value)
@@ -117,3 +198,5 @@ pulumi.export("clusterName", cluster.name)
 pulumi.export("clusterArn", cluster.arn)
 pulumi.export("kubeconfig", cluster.kubeconfig)
 pulumi.export("availabilityZones", cluster.availability_zones)
+pulumi.export("hubHostname", settings.ingress.hostname)
+pulumi.export("reviewDomain", settings.ingress.review_domain)

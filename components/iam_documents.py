@@ -18,6 +18,8 @@ EKS_WORKER_NODE_POLICY = MANAGED_POLICY_PREFIX + "AmazonEKSWorkerNodePolicy"
 # Pull-only is narrower than ReadOnly: nodes pull images and never list or describe repositories.
 ECR_PULL_ONLY_POLICY = MANAGED_POLICY_PREFIX + "AmazonEC2ContainerRegistryPullOnly"
 EKS_CNI_POLICY = MANAGED_POLICY_PREFIX + "AmazonEKS_CNI_Policy"
+# V2 limits the driver to volumes and snapshots it tagged itself (ebs.csi.aws.com/cluster=true).
+EBS_CSI_DRIVER_POLICY = MANAGED_POLICY_PREFIX + "AmazonEBSCSIDriverPolicyV2"
 CLUSTER_ADMIN_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 
 

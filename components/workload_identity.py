@@ -21,7 +21,7 @@ class WorkloadIdentityArgs:
     """Physical name of the IAM role (the stack prefix is in it)."""
     cluster_name: pulumi.Input[str]
     cluster_arn: pulumi.Input[str]
-    namespace: str
+    namespace: pulumi.Input[str]
     service_account: str
     managed_policy_arns: Sequence[str] = ()
     policy: Document | None = None
@@ -41,7 +41,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-role",
             name=args.role_name,
-            description=f"Pod Identity of {args.namespace}/{args.service_account}",
+            description=pulumi.Output.concat("Pod Identity of ", args.namespace, "/", args.service_account),
             assume_role_policy=as_json(pod_identity_trust(account_id, args.cluster_arn)),
             tags={"Name": args.role_name},
             opts=child,

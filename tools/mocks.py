@@ -73,7 +73,8 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
             return f"provider-{_digest(key, 12)}", dict(args.inputs)
         if args.typ == "pulumi:pulumi:StackReference":
             return self._stack_reference(str(args.inputs["name"]))
-        resource_id = _ID_PREFIXES.get(args.typ, f"{args.name}-") + _digest(key, 17)
+        # A read (`Resource.get`) names the resource it reads; everything else gets a new ID.
+        resource_id = args.resource_id or _ID_PREFIXES.get(args.typ, f"{args.name}-") + _digest(key, 17)
         # Pulumi auto-names resources that take a name: logical name plus a random suffix.
         name = args.inputs.get("name") or f"{args.name}-{_digest(key, 7)}"
         state: dict[str, Any] = {"id": resource_id, "name": name, **args.inputs}
@@ -83,7 +84,7 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
         state.setdefault("arn", self._arn(args.typ, resource_id))
         return state["id"], state
 
-    def _service_state(  # noqa: PLR0911 (one case per AWS type)
+    def _service_state(  # noqa: PLR0911, PLR0912 (one case per type)
         self, typ: str, key: str, name: str, resource_id: str, inputs: dict[str, Any]
     ) -> dict[str, Any]:
         """What AWS computes for the types the platform creates (IDs, ARNs, endpoints)."""
@@ -140,6 +141,16 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
                 group = inputs.get("nodeGroupName") or inputs.get("nodeGroupNamePrefix", "") + _digest(key, 26)
                 cluster = inputs.get("clusterName", "")
                 return {"id": f"{cluster}:{group}", "nodeGroupName": group, "status": "ACTIVE"}
+            case "kubernetes:helm.sh/v3:Release":
+                release = inputs.get("name") or name
+                status = {"name": release, "namespace": inputs.get("namespace", "default"), "status": "deployed"}
+                return {
+                    "status": {**status, "chart": inputs.get("chart"), "version": inputs.get("version"), "revision": 1}
+                }
+            case "kubernetes:core/v1:Service":
+                # A Service of type LoadBalancer on EKS: the NLB's DNS name, as AWS forms it.
+                hostname = f"{resource_id.rsplit('/', 1)[-1][:20]}-{_digest(key, 16)}.elb.{region}.amazonaws.com"
+                return {"status": {"loadBalancer": {"ingress": [{"hostname": hostname}]}}}
             case "aws:ec2/launchTemplate:LaunchTemplate":
                 return {"latestVersion": 1, "defaultVersion": 1}
             case "aws:autoscaling/group:Group":

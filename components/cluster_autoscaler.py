@@ -1,0 +1,97 @@
+"""cluster-autoscaler: grows the spot user groups as students arrive, shrinks them when idle.
+
+Invariant guarded here: its role may change the size of, or terminate instances in, only the
+groups tagged as this cluster's (`k8s.io/cluster-autoscaler/<cluster>=owned`); everything else
+it may only describe.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from charts import CLUSTER_AUTOSCALER
+from charts.cluster_autoscaler import ClusterAutoscalerOptions, cluster_autoscaler_values
+from components.helm import helm_release
+from components.iam_documents import Document
+from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from settings.platform import ClusterAutoscalerSettings
+
+
+def autoscaler_policy(cluster_name: str) -> Document:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "autoscaling:DescribeAutoScalingGroups",
+                    "autoscaling:DescribeAutoScalingInstances",
+                    "autoscaling:DescribeLaunchConfigurations",
+                    "autoscaling:DescribeScalingActivities",
+                    "autoscaling:DescribeTags",
+                    "ec2:DescribeImages",
+                    "ec2:DescribeInstanceTypes",
+                    "ec2:DescribeLaunchTemplateVersions",
+                    "ec2:GetInstanceTypesFromInstanceRequirements",
+                    "eks:DescribeNodegroup",
+                ],
+                "Resource": "*",  # describe calls take no resource-level permissions
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}},
+            },
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class ClusterAutoscalerArgs:
+    settings: ClusterAutoscalerSettings
+    fullname: str
+    cluster_name: str
+    cluster_arn: pulumi.Input[str]
+    kubernetes_version: str
+    region: str
+    namespace: pulumi.Input[str]
+    depends_on: Sequence[pulumi.Resource]
+
+
+class ClusterAutoscaler(pulumi.ComponentResource):
+    def __init__(self, name: str, args: ClusterAutoscalerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("jupyterhub:aws:ClusterAutoscaler", name, None, opts)
+        identity = WorkloadIdentity(
+            f"{name}-identity",
+            WorkloadIdentityArgs(
+                role_name=args.fullname,
+                cluster_name=args.cluster_name,
+                cluster_arn=args.cluster_arn,
+                namespace=args.namespace,
+                service_account=args.fullname,
+                policy=autoscaler_policy(args.cluster_name),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        values = cluster_autoscaler_values(
+            ClusterAutoscalerOptions(
+                fullname=args.fullname,
+                cluster_name=args.cluster_name,
+                region=args.region,
+                kubernetes_version=args.kubernetes_version,
+                service_account=args.fullname,
+                expander=args.settings.expander,
+                scale_down_unneeded_minutes=args.settings.scale_down_unneeded_minutes,
+            )
+        )
+        helm_release(
+            f"{name}-release",
+            CLUSTER_AUTOSCALER,
+            release_name=args.fullname,
+            namespace=args.namespace,
+            values=values,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[identity, *args.depends_on]),
+        )
+        self.register_outputs({})

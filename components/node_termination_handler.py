@@ -1,0 +1,163 @@
+"""aws-node-termination-handler in queue-processor mode, and the queue and rules that feed it.
+
+Invariants guarded here:
+- every event that ends a spot node (interruption warning, rebalance recommendation, state
+  change, scheduled maintenance, and the Auto Scaling terminate lifecycle action of this stack's
+  groups) reaches an encrypted queue that only EventBridge and SQS may send to;
+- the handler's role can complete lifecycle actions only on this stack's groups and read only
+  this queue; it drains only nodes tagged for this cluster.
+"""
+
+import functools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from charts import NODE_TERMINATION_HANDLER
+from charts.node_termination_handler import NodeTerminationHandlerOptions, node_termination_handler_values
+from components.helm import helm_release
+from components.iam_documents import Document, as_json
+from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+
+# The handler only needs each message until it has acted on it; AWS's spot warning gives two minutes.
+QUEUE_RETENTION_SECONDS = 300
+
+
+def event_patterns(group_names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """EventBridge patterns by rule suffix: what the handler must hear about."""
+    return {
+        "asg-termination": {
+            "source": ["aws.autoscaling"],
+            "detail-type": ["EC2 Instance-terminate Lifecycle Action"],
+            "detail": {"AutoScalingGroupName": list(group_names)},
+        },
+        "spot-interruption": {"source": ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"]},
+        "rebalance-recommendation": {"source": ["aws.ec2"], "detail-type": ["EC2 Instance Rebalance Recommendation"]},
+        "instance-state-change": {"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"]},
+        "scheduled-change": {
+            "source": ["aws.health"],
+            "detail-type": ["AWS Health Event"],
+            "detail": {"service": ["EC2"], "eventTypeCategory": ["scheduledChange"]},
+        },
+    }
+
+
+def _pattern_json(suffix: str, group_names: Sequence[str]) -> str:
+    return json.dumps(event_patterns(group_names)[suffix])
+
+
+def queue_policy(queue_arn: pulumi.Input[str]) -> Document:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["events.amazonaws.com", "sqs.amazonaws.com"]},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+            }
+        ],
+    }
+
+
+def handler_policy(queue_arn: pulumi.Input[str], group_arns: pulumi.Input[Sequence[str]]) -> Document:
+    """Exactly what queue-processor mode calls, per the handler's documentation."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["autoscaling:CompleteLifecycleAction"], "Resource": group_arns},
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "autoscaling:DescribeAutoScalingInstances",
+                    "autoscaling:DescribeTags",
+                    "ec2:DescribeInstances",
+                ],
+                "Resource": "*",  # these describe calls take no resource-level permissions
+            },
+            {"Effect": "Allow", "Action": ["sqs:DeleteMessage", "sqs:ReceiveMessage"], "Resource": queue_arn},
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class NodeTerminationHandlerArgs:
+    fullname: str
+    """Release, queue, role and service account name (the stack prefix is in it)."""
+    rule_prefix: str
+    """EventBridge rule names start with it (they are capped at 64 characters)."""
+    cluster_name: str
+    cluster_arn: pulumi.Input[str]
+    region: str
+    namespace: pulumi.Input[str]
+    group_names: pulumi.Input[Sequence[str]]
+    group_arns: pulumi.Input[Sequence[str]]
+    depends_on: Sequence[pulumi.Resource]
+
+
+class NodeTerminationHandler(pulumi.ComponentResource):
+    queue_url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: NodeTerminationHandlerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("jupyterhub:aws:NodeTerminationHandler", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        queue = aws.sqs.Queue(
+            f"{name}-queue",
+            name=args.fullname,
+            message_retention_seconds=QUEUE_RETENTION_SECONDS,
+            # SQS-managed keys: EventBridge cannot deliver to a queue under the AWS-managed KMS key.
+            sqs_managed_sse_enabled=True,
+            opts=child,
+        )
+        aws.sqs.QueuePolicy(
+            f"{name}-queue-policy", queue_url=queue.id, policy=as_json(queue_policy(queue.arn)), opts=child
+        )
+        group_names = pulumi.Output.from_input(args.group_names)
+        for suffix in event_patterns([]):
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-{suffix}",
+                name=f"{args.rule_prefix}-{suffix}",
+                description=f"Events aws-node-termination-handler of {args.cluster_name} acts on",
+                event_pattern=group_names.apply(functools.partial(_pattern_json, suffix)),
+                opts=child,
+            )
+            aws.cloudwatch.EventTarget(f"{name}-{suffix}", rule=rule.name, arn=queue.arn, opts=child)
+
+        identity = WorkloadIdentity(
+            f"{name}-identity",
+            WorkloadIdentityArgs(
+                role_name=args.fullname,
+                cluster_name=args.cluster_name,
+                cluster_arn=args.cluster_arn,
+                namespace=args.namespace,
+                service_account=args.fullname,
+                policy=handler_policy(queue.arn, args.group_arns),
+            ),
+            opts=child,
+        )
+
+        def values_for(queue_url: str) -> dict[str, Any]:
+            return node_termination_handler_values(
+                NodeTerminationHandlerOptions(
+                    fullname=args.fullname,
+                    cluster_name=args.cluster_name,
+                    region=args.region,
+                    queue_url=queue_url,
+                    service_account=args.fullname,
+                )
+            )
+
+        helm_release(
+            f"{name}-release",
+            NODE_TERMINATION_HANDLER,
+            release_name=args.fullname,
+            namespace=args.namespace,
+            values=queue.url.apply(values_for),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[identity, *args.depends_on]),
+        )
+        self.queue_url = queue.url
+        self.register_outputs({"queue_url": self.queue_url})

@@ -1,0 +1,89 @@
+"""Traefik, the cluster's default ingress controller, and the DNS records that point at it.
+
+Invariant guarded here: on AWS students reach it through a Network Load Balancer that ends TLS
+with the stack's ACM certificate and redirects plain HTTP to HTTPS; the load balancer's hostname
+is an output, and with a hosted zone the hub's record (and the test stack's wildcard for review
+stacks) point at it.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from charts import TRAEFIK
+from charts.traefik import TraefikOptions, traefik_values
+from components.helm import helm_release
+from settings.platform import IngressSettings
+
+DNS_TTL_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class TraefikArgs:
+    fullname: str
+    replicas: int
+    on_aws: bool
+    service_type: str
+    ingress: IngressSettings
+    namespace: pulumi.Input[str]
+    depends_on: Sequence[pulumi.Resource]
+
+
+class Traefik(pulumi.ComponentResource):
+    ingress_class: str
+    load_balancer_hostname: pulumi.Output[str]
+
+    def __init__(self, name: str, args: TraefikArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("jupyterhub:k8s:Traefik", name, None, opts)
+        values = traefik_values(
+            TraefikOptions(
+                fullname=args.fullname,
+                replicas=args.replicas,
+                on_aws=args.on_aws,
+                service_type=args.service_type,
+                certificate_arn=args.ingress.certificate_arn,
+            )
+        )
+        release = helm_release(
+            f"{name}-release",
+            TRAEFIK,
+            release_name=args.fullname,
+            namespace=args.namespace,
+            values=values,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+        )
+        # Read after the release exists (the ID is unknown until then, so previews skip the read).
+        service = k8s.core.v1.Service.get(
+            f"{name}-service",
+            pulumi.Output.concat(release.status.namespace, "/", args.fullname),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.ingress_class = args.fullname
+        self.load_balancer_hostname = service.status.apply(_hostname)
+        ingress = args.ingress
+        if args.on_aws and ingress.hosted_zone_id is not None and ingress.hostname is not None:
+            self._record(f"{name}-hub-record", ingress.hosted_zone_id, ingress.hostname)
+            if ingress.review_domain is not None:
+                self._record(f"{name}-review-record", ingress.hosted_zone_id, f"*.{ingress.review_domain}")
+        self.register_outputs(
+            {"ingress_class": self.ingress_class, "load_balancer_hostname": self.load_balancer_hostname}
+        )
+
+    def _record(self, name: str, zone_id: str, hostname: str) -> aws.route53.Record:
+        return aws.route53.Record(
+            name,
+            zone_id=zone_id,
+            name=hostname,
+            type="CNAME",
+            ttl=DNS_TTL_SECONDS,
+            records=[self.load_balancer_hostname],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+def _hostname(status: k8s.core.v1.outputs.ServiceStatus | None) -> str:
+    ingress = (status.load_balancer.ingress if status and status.load_balancer else None) or []
+    return next((i.hostname or i.ip or "" for i in ingress), "")
