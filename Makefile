@@ -4,7 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-12)
 
-.PHONY: test lint typecheck plan bench docs lock clean
+.PHONY: test lint typecheck plan bench docs lock charts clean
+
+# The pinned chart archives the contract tests render (CI points this at a folder that has them).
+export CHART_ARCHIVES ?= $(CURDIR)/.charts
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -13,8 +16,8 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
-## test: create .venv, install everything, lint, then run the whole suite (type check included)
-test: $(STAMP)
+## test: create .venv, install everything, get the charts, lint, run the whole suite (mypy included)
+test: $(STAMP) charts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
@@ -39,6 +42,10 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(PY) -m tools.config_reference --write README.md
 
+## charts: download the pinned chart archives into $(CHART_ARCHIVES) (skips those already there)
+charts: $(STAMP)
+	$(PY) -m tools.charts pull
+
 ## lock: re-pin every package the tests install (after changing a requirements file)
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
@@ -48,4 +55,4 @@ lock:
 	rm -rf .venv-lock
 
 clean:
-	rm -rf $(VENV) plan .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) plan .charts .mypy_cache .pytest_cache .ruff_cache

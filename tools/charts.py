@@ -1,0 +1,123 @@
+"""The pinned chart archives, offline: where they are, how to get them, how to render them.
+
+`python -m tools.charts pull` (or `make charts`) downloads every pinned chart into the archive
+folder, for people with network access. Tests read the folder named by `CHART_ARCHIVES` (CI
+points it at a folder that already holds them), defaulting to `.charts/` here. Rendering uses
+Helm's own Go code through helm-python-sdk, with the Kubernetes version and the API versions
+the cluster serves, as `helm template --kube-version --api-versions` would.
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import helm_python as helm
+import yaml
+from helm_python import _native
+
+from charts import ALL_CHARTS, Chart
+from tools.stack_config import ROOT
+
+ARCHIVES_VARIABLE = "CHART_ARCHIVES"
+DEFAULT_ARCHIVES = ROOT / ".charts"
+
+# Resource-level API versions an EKS (or kind) cluster serves that chart templates test for with
+# `.Capabilities.APIVersions.Has` (Traefik guards its PodDisruptionBudget on it).
+CLUSTER_API_VERSIONS = (
+    "policy/v1/PodDisruptionBudget",
+    "networking.k8s.io/v1/IngressClass",
+    "networking.k8s.io/v1/Ingress",
+    "scheduling.k8s.io/v1/PriorityClass",
+    "autoscaling/v2/HorizontalPodAutoscaler",
+    "storage.k8s.io/v1/CSIDriver",
+)
+
+
+class MissingChartArchiveError(FileNotFoundError):
+    pass
+
+
+def archive_dir() -> Path:
+    return Path(os.environ.get(ARCHIVES_VARIABLE) or DEFAULT_ARCHIVES)
+
+
+def archive_path(chart: Chart) -> Path:
+    path = archive_dir() / chart.archive
+    if not path.is_file():
+        raise MissingChartArchiveError(
+            f"{path} is missing: run `make charts` to download the pinned charts, or set "
+            f"{ARCHIVES_VARIABLE} to a folder that holds {chart.archive}"
+        )
+    return path
+
+
+def render(
+    chart: Chart, *, release: str, namespace: str, values: dict[str, Any], kube_version: str
+) -> list[dict[str, Any]]:
+    """The chart's objects as `helm template` renders them; values are checked against its schema."""
+    with helm.Chart.load(archive_path(chart)) as loaded:
+        loaded.validate_schema(values)
+        # Chart.render of helm-python-sdk 0.2.2 takes no capabilities; its native call does.
+        options = {
+            "name": release,
+            "namespace": namespace,
+            "kube_version": kube_version,
+            "api_versions": list(CLUSTER_API_VERSIONS),
+        }
+        rendered = json.loads(
+            _native.call_string("helm_render", loaded._raw(), json.dumps(values), json.dumps(options))
+        )
+    objects = []
+    for path in sorted(rendered):
+        if path.endswith("NOTES.txt"):
+            continue
+        for document in re.split(r"(?m)^---[ \t]*$", rendered[path]):
+            loaded_document = yaml.safe_load(document)
+            if loaded_document:
+                objects.append(loaded_document)
+    return objects
+
+
+def pull(destination: Path) -> list[Path]:
+    destination.mkdir(parents=True, exist_ok=True)
+    fetched = []
+    for chart in ALL_CHARTS:
+        target = destination / chart.archive
+        if target.exists():
+            continue
+        if chart.is_oci:
+            helm.pull(chart.repository, destination=destination, version=chart.version)
+        else:
+            helm.pull(chart.name, repo_url=chart.repository, destination=destination, version=chart.version)
+        fetched.append(target)
+    return fetched
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.charts", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    pull_command = commands.add_parser("pull", help="download the pinned chart archives")
+    pull_command.add_argument(
+        "--dest", type=Path, default=None, help=f"folder (default: ${ARCHIVES_VARIABLE} or .charts)"
+    )
+    args = parser.parse_args(argv)
+    destination = args.dest or archive_dir()
+    missing = [c for c in ALL_CHARTS if not (destination / c.archive).exists()]
+    if not missing:
+        print(f"all {len(ALL_CHARTS)} pinned charts are in {destination}")
+        return 0
+    try:
+        for path in pull(destination):
+            print(f"downloaded {path}")
+    except helm.HelmError as error:
+        print(f"cannot download the charts into {destination}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
