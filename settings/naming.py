@@ -31,7 +31,7 @@ LONGEST_NAMES: tuple[NameLimit, ...] = (
     # Elastic Load Balancing names (load balancers and target groups) are capped at 32.
     NameLimit("load balancer name of the Traefik ingress", "-traefik", 32),
     # Helm keeps the release name in a label of its own and caps it at 53.
-    NameLimit("Helm release name of cluster-autoscaler", "-cluster-autoscaler", 53),
+    NameLimit("Helm release name of the node termination handler", "-node-termination-handler", 53),
     # EventBridge rule names are capped at 64.
     NameLimit(
         "EventBridge rule name for rebalance recommendations",
@@ -43,8 +43,8 @@ LONGEST_NAMES: tuple[NameLimit, ...] = (
     # Kubernetes object names that are DNS labels (Services, Pods) are capped at 63; z2jh's
     # longest name derived from fullnameOverride is its image-awaiter hook.
     NameLimit("Kubernetes object name of z2jh's image awaiter", "-hook-image-awaiter", 63),
-    # The Kubernetes namespace of a stack is the prefix itself.
-    NameLimit("Kubernetes namespace", "", 63),
+    # Namespaces are DNS labels too; the platform services' one is the longest.
+    NameLimit("Kubernetes namespace of the platform services", "-system", 63),
 )
 
 TIGHTEST: NameLimit = min(LONGEST_NAMES, key=lambda n: n.room_for_prefix)

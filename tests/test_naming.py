@@ -66,6 +66,7 @@ PHYSICAL_NAME_LIMITS = {
     "aws:kms/alias:Alias": ("name", 256),
     "aws:sqs/queue:Queue": ("name", 80),
     "aws:cloudwatch/eventRule:EventRule": ("name", 64),
+    "kubernetes:helm.sh/v3:Release": ("name", 53),
 }
 # Names that are not built from the prefix: DNS records carry the hub's hostname.
 NOT_PREFIXED = {"aws:route53/record:Record"}
@@ -75,7 +76,8 @@ def test_the_longest_prefix_fits_every_physical_name_the_program_builds(run_conf
     prefix = "p" * MAX_PREFIX_LENGTH
     # a region with long zone names: the per-zone names are the longest the program builds
     run = run_config({"aws:region": "ap-southeast-2", "network": {"availabilityZoneCount": 3}}, stack=prefix)
-    named = {r.type for r in run.resources if r.type.startswith("aws:") and "name" in r.inputs} - NOT_PREFIXED
+    named = {r.type for r in run.resources if r.type.startswith(("aws:", "kubernetes:")) and "name" in r.inputs}
+    named -= NOT_PREFIXED
     assert named <= set(PHYSICAL_NAME_LIMITS), f"add the limits of {named - set(PHYSICAL_NAME_LIMITS)}"
     checked = 0
     for resource in run.resources:
@@ -86,3 +88,7 @@ def test_the_longest_prefix_fits_every_physical_name_the_program_builds(run_conf
             assert len(name) <= limit, f"{resource.type} {name} is {len(name)} long; the limit is {limit}"
             checked += 1
     assert checked >= 10
+    for resource in run.resources:
+        metadata_name = resource.inputs.get("metadata", {}).get("name")
+        if resource.type.startswith("kubernetes:") and metadata_name:
+            assert metadata_name.startswith(prefix) and len(metadata_name) <= 63, metadata_name

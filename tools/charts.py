@@ -114,7 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         for path in pull(destination):
             print(f"downloaded {path}")
     except helm.HelmError as error:
-        print(f"cannot download the charts into {destination}: {error}", file=sys.stderr)
+        print(
+            f"cannot download the charts into {destination}: {error}\n"
+            f"Without network access, set {ARCHIVES_VARIABLE} to a folder that already holds "
+            + ", ".join(c.archive for c in missing),
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -1,0 +1,254 @@
+"""The prerequisites as each stack's plan shows them: which are there, and how each is set up."""
+
+import json
+from typing import Any
+
+import pytest
+
+from charts import EXPENDABLE_PODS_PRIORITY_CUTOFF, TRAEFIK, USER_PLACEHOLDER_PRIORITY
+from charts.cluster_autoscaler import autoscaler_image_tag
+from charts.traefik import TraefikOptions, traefik_values
+from tests.conftest import CERTIFICATE, RunConfig
+from tools.charts import MissingChartArchiveError, render
+from tools.mocks import Registration
+from tools.program import ProgramRun
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+RULE = "aws:cloudwatch/eventRule:EventRule"
+
+
+def releases(run: ProgramRun) -> dict[str, Registration]:
+    return {r.inputs["name"].removeprefix(f"{run.stack}-"): r for r in run.by_type(RELEASE)}
+
+
+def values(run: ProgramRun, release: str) -> dict[str, Any]:
+    found: dict[str, Any] = releases(run)[release].inputs["values"]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("stack", "expected"),
+    [
+        ("dev", {"traefik", "node-termination-handler", "cluster-autoscaler"}),
+        ("tst", {"traefik", "node-termination-handler", "cluster-autoscaler"}),
+        ("prod", {"traefik", "node-termination-handler", "cluster-autoscaler"}),
+        ("local", {"traefik"}),
+        ("review", set()),
+    ],
+)
+def test_each_stack_installs_the_prerequisites_of_its_mode(
+    stack: str, expected: set[str], stack_runs: dict[str, ProgramRun]
+) -> None:
+    run = stack_runs[stack]
+    assert set(releases(run)) == expected
+    has_ebs = any(a.inputs["addonName"] == "aws-ebs-csi-driver" for a in run.by_type("aws:eks/addon:Addon"))
+    assert has_ebs == (stack in ("dev", "tst", "prod"))
+
+
+def test_a_prerequisite_switched_off_leaves_nothing_behind(run_config: RunConfig) -> None:
+    run = run_config({"prerequisites": {"ebsCsiDriver": {"enabled": False}, "clusterAutoscaler": {"enabled": False}}})
+    assert not [r.name for r in run.resources if "ebs-csi" in r.name or "cluster-autoscaler" in r.name]
+    assert not run.by_type("kubernetes:storage.k8s.io/v1:StorageClass")
+    assert set(releases(run)) == {"traefik", "node-termination-handler"}
+
+
+@pytest.mark.parametrize(("stack", "policy"), [("dev", "Delete"), ("prod", "Retain")])
+def test_the_default_storage_class_is_encrypted_gp3_in_the_pod_s_zone(
+    stack: str, policy: str, stack_runs: dict[str, ProgramRun]
+) -> None:
+    [storage_class] = stack_runs[stack].by_type("kubernetes:storage.k8s.io/v1:StorageClass")
+    inputs = storage_class.inputs
+    assert inputs["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"] == "true"
+    assert inputs["provisioner"] == "ebs.csi.aws.com"
+    assert inputs["parameters"] == {"type": "gp3", "encrypted": "true"}
+    assert inputs["volumeBindingMode"] == "WaitForFirstConsumer" and inputs["allowVolumeExpansion"] is True
+    assert inputs["reclaimPolicy"] == policy
+
+
+def test_the_ebs_driver_s_permissions_reach_only_its_controller(stack_runs: dict[str, ProgramRun]) -> None:
+    addon = stack_runs["dev"].named("dev-ebs-csi-driver-addon")
+    [association] = addon.inputs["podIdentityAssociations"]
+    assert association["serviceAccount"] == "ebs-csi-controller-sa"
+    assert association["roleArn"].endswith(":role/dev-ebs-csi-driver")
+
+
+def test_termination_events_reach_the_queue(stack_runs: dict[str, ProgramRun]) -> None:
+    run = stack_runs["tst"]
+    rules = {r.inputs["name"]: json.loads(r.inputs["eventPattern"]) for r in run.by_type(RULE)}
+    kinds = {(tuple(p["source"]), tuple(p["detail-type"])) for p in rules.values()}
+    assert kinds == {
+        (("aws.autoscaling",), ("EC2 Instance-terminate Lifecycle Action",)),
+        (("aws.ec2",), ("EC2 Spot Instance Interruption Warning",)),
+        (("aws.ec2",), ("EC2 Instance Rebalance Recommendation",)),
+        (("aws.ec2",), ("EC2 Instance State-change Notification",)),
+        (("aws.health",), ("AWS Health Event",)),
+    }
+    lifecycle = rules["tst-nth-asg-termination"]["detail"]["AutoScalingGroupName"]
+    assert lifecycle == run.outputs["userNodeGroupNames"]
+    assert rules["tst-nth-scheduled-change"]["detail"]["eventTypeCategory"] == ["scheduledChange"]
+    [queue] = run.by_type("aws:sqs/queue:Queue")
+    targets = run.by_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert len(targets) == len(rules) and all(queue.urn in t.depends_on for t in targets)
+
+
+def test_only_eventbridge_and_sqs_may_send_to_the_encrypted_short_lived_queue(
+    stack_runs: dict[str, ProgramRun],
+) -> None:
+    run = stack_runs["dev"]
+    [queue] = run.by_type("aws:sqs/queue:Queue")
+    assert queue.inputs["messageRetentionSeconds"] == 300 and queue.inputs["sqsManagedSseEnabled"] is True
+    [policy] = run.by_type("aws:sqs/queuePolicy:QueuePolicy")
+    [statement] = json.loads(policy.inputs["policy"])["Statement"]
+    assert statement["Effect"] == "Allow" and statement["Action"] == "sqs:SendMessage"
+    assert sorted(statement["Principal"]["Service"]) == ["events.amazonaws.com", "sqs.amazonaws.com"]
+    assert statement["Resource"].startswith("arn:aws:sqs:") and statement["Resource"].endswith(
+        "dev-node-termination-handler"
+    )
+
+
+def role_policy(run: ProgramRun, role: str) -> list[dict[str, Any]]:
+    [policy] = [p for p in run.by_type("aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == role]
+    statements: list[dict[str, Any]] = json.loads(policy.inputs["policy"])["Statement"]
+    return statements
+
+
+def test_the_termination_handler_may_do_exactly_what_queue_mode_needs(stack_runs: dict[str, ProgramRun]) -> None:
+    run = stack_runs["dev"]
+    statements = role_policy(run, "dev-node-termination-handler")
+    actions = {a: s["Resource"] for s in statements for a in s["Action"]}
+    assert set(actions) == {
+        "autoscaling:CompleteLifecycleAction",
+        "autoscaling:DescribeAutoScalingInstances",
+        "autoscaling:DescribeTags",
+        "ec2:DescribeInstances",
+        "sqs:DeleteMessage",
+        "sqs:ReceiveMessage",
+    }
+    groups = [g.inputs["name"] for g in run.by_type("aws:autoscaling/group:Group")]
+    completed = actions["autoscaling:CompleteLifecycleAction"]
+    assert sorted(arn.rsplit("/", 1)[-1] for arn in completed) == sorted(groups)
+    assert actions["sqs:ReceiveMessage"].endswith(":dev-node-termination-handler")
+
+
+def test_the_autoscaler_changes_only_this_cluster_s_groups(stack_runs: dict[str, ProgramRun]) -> None:
+    statements = role_policy(stack_runs["dev"], "dev-cluster-autoscaler")
+    [mutating] = [s for s in statements if "autoscaling:SetDesiredCapacity" in s["Action"]]
+    assert set(mutating["Action"]) == {
+        "autoscaling:SetDesiredCapacity",
+        "autoscaling:TerminateInstanceInAutoScalingGroup",
+    }
+    assert mutating["Condition"] == {"StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/dev-cluster": "owned"}}
+    others = [a for s in statements if s is not mutating for a in s["Action"]]
+    assert all(a.split(":")[1].startswith(("Describe", "Get")) for a in others), others
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_each_workload_role_is_for_exactly_one_service_account(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
+    run = stack_runs[stack]
+    bound: dict[str, list[str]] = {}
+    for association in run.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation"):
+        role = association.inputs["roleArn"].rsplit("/", 1)[-1]
+        bound.setdefault(role, []).append(f"{association.inputs['namespace']}/{association.inputs['serviceAccount']}")
+    for addon in run.by_type("aws:eks/addon:Addon"):
+        for association in addon.inputs.get("podIdentityAssociations", []):
+            bound.setdefault(association["roleArn"].rsplit("/", 1)[-1], []).append(
+                f"kube-system/{association['serviceAccount']}"
+            )
+    assert bound == {
+        f"{stack}-cluster-vpc-cni": ["kube-system/aws-node"],
+        f"{stack}-ebs-csi-driver": ["kube-system/ebs-csi-controller-sa"],
+        f"{stack}-node-termination-handler": [f"{stack}-system/{stack}-node-termination-handler"],
+        f"{stack}-cluster-autoscaler": [f"{stack}-system/{stack}-cluster-autoscaler"],
+    }
+    # ... and each chart runs under the service account its role is bound to
+    for release in ("node-termination-handler", "cluster-autoscaler"):
+        chart_values = values(run, release)
+        account = chart_values.get("serviceAccount", chart_values.get("rbac", {}).get("serviceAccount"))
+        assert account["name"] == f"{stack}-{release}"
+
+
+def test_the_autoscaler_matches_the_cluster_and_spares_notebook_servers(stack_runs: dict[str, ProgramRun]) -> None:
+    chart_values = values(stack_runs["prod"], "cluster-autoscaler")
+    assert chart_values["autoDiscovery"]["clusterName"] == "prod-cluster"
+    assert chart_values["image"]["tag"] == "v1.35.0"
+    assert chart_values["awsRegion"] == "eu-west-1"
+    flags = chart_values["extraArgs"]
+    assert flags["balance-similar-node-groups"] is True
+    assert flags["expander"] == "least-waste"
+    assert flags["skip-nodes-with-local-storage"] is True
+    assert flags["expendable-pods-priority-cutoff"] <= USER_PLACEHOLDER_PRIORITY
+    assert chart_values["nodeSelector"] == {"hub.jupyter.org/node-purpose": "core"}
+
+
+def test_placeholders_still_make_the_autoscaler_add_nodes() -> None:
+    # pods *below* the cutoff are ignored; z2jh's placeholders must not be, they are the head room
+    assert not USER_PLACEHOLDER_PRIORITY < EXPENDABLE_PODS_PRIORITY_CUTOFF
+
+
+@pytest.mark.parametrize(("version", "tag"), [("1.34", "v1.34.0"), ("1.35", "v1.35.0")])
+def test_the_autoscaler_image_follows_the_cluster_version(version: str, tag: str) -> None:
+    assert autoscaler_image_tag(version) == tag
+
+
+def test_the_termination_handler_drains_from_the_queue_on_core_nodes(stack_runs: dict[str, ProgramRun]) -> None:
+    chart_values = values(stack_runs["dev"], "node-termination-handler")
+    assert chart_values["enableSqsTerminationDraining"] is True
+    assert chart_values["queueURL"].startswith("https://sqs.eu-west-1.amazonaws.com/")
+    assert chart_values["awsRegion"] == "eu-west-1"
+    assert chart_values["managedTag"] == "aws-node-termination-handler/dev-cluster"
+    assert chart_values["replicas"] >= 2 and chart_values["podDisruptionBudget"]
+    assert chart_values["nodeSelector"] == {"hub.jupyter.org/node-purpose": "core"}
+
+
+def test_traefik_ends_tls_at_a_network_load_balancer_and_redirects_http(stack_runs: dict[str, ProgramRun]) -> None:
+    chart_values = values(stack_runs["prod"], "traefik")
+    annotations = chart_values["service"]["annotations"]
+    nlb = "service.beta.kubernetes.io/aws-load-balancer"
+    assert annotations[f"{nlb}-type"] == "nlb"
+    assert annotations[f"{nlb}-ssl-cert"] == CERTIFICATE
+    assert annotations[f"{nlb}-ssl-ports"] == "443"
+    redirect = chart_values["ports"]["web"]["http"]["redirections"]["entryPoint"]
+    assert redirect["to"] == "websecure" and redirect["scheme"] == "https"
+    assert chart_values["ingressClass"] == {"enabled": True, "isDefaultClass": True, "name": "prod-traefik"}
+    assert chart_values["deployment"]["replicas"] >= 2 and chart_values["podDisruptionBudget"]["enabled"]
+    [spread] = chart_values["topologySpreadConstraints"]
+    assert spread["topologyKey"] == "topology.kubernetes.io/zone"
+
+
+def test_traefik_without_a_certificate_serves_plain_http_only(stack_runs: dict[str, ProgramRun]) -> None:
+    chart_values = values(stack_runs["dev"], "traefik")
+    assert not any("ssl" in a for a in chart_values["service"]["annotations"])
+    assert chart_values["ports"]["websecure"]["expose"]["default"] is False
+    assert "web" not in chart_values["ports"]
+    assert chart_values["deployment"]["replicas"] == 1 and "podDisruptionBudget" not in chart_values
+
+
+def test_traefik_off_aws_is_a_plain_service_of_the_configured_type(stack_runs: dict[str, ProgramRun]) -> None:
+    chart_values = values(stack_runs["local"], "traefik")
+    assert chart_values["service"] == {"spec": {"type": "NodePort"}}
+
+
+def test_traefik_values_are_fresh_each_time() -> None:
+    options = TraefikOptions(
+        fullname="x-traefik", replicas=2, on_aws=True, service_type="LoadBalancer", certificate_arn=None
+    )
+    first = traefik_values(options)
+    first["nodeSelector"]["changed"] = "yes"
+    assert "changed" not in traefik_values(options)["nodeSelector"]
+
+
+def test_dns_records_point_at_the_load_balancer(stack_runs: dict[str, ProgramRun]) -> None:
+    tst = stack_runs["tst"]
+    records = {r.inputs["name"]: r.inputs for r in tst.by_type("aws:route53/record:Record")}
+    assert set(records) == {"tst.hub.example.edu", "*.review.hub.example.edu"}
+    for record in records.values():
+        assert record["type"] == "CNAME" and record["records"] == [tst.outputs["loadBalancerHostname"]]
+    assert tst.outputs["loadBalancerHostname"].endswith(".elb.eu-west-1.amazonaws.com")
+    assert {r.inputs["name"] for r in stack_runs["prod"].by_type("aws:route53/record:Record")} == {"hub.example.edu"}
+    assert not stack_runs["dev"].by_type("aws:route53/record:Record")
+
+
+def test_a_missing_chart_archive_says_how_to_get_it(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHART_ARCHIVES", str(tmp_path))
+    with pytest.raises(MissingChartArchiveError, match="make charts"):
+        render(TRAEFIK, release="x-traefik", namespace="x", values={}, kube_version="1.35.0")
