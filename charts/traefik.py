@@ -30,7 +30,6 @@ def traefik_values(options: TraefikOptions) -> dict[str, Any]:
         "instanceLabelOverride": options.fullname,
         "ingressClass": {"enabled": True, "isDefaultClass": True, "name": options.fullname},
         "deployment": {"replicas": options.replicas},
-        "nodeSelector": dict(CORE_NODE_SELECTOR),
         "service": {"spec": {"type": "LoadBalancer" if options.on_aws else options.service_type}},
         # Without TLS at the load balancer there is no HTTPS port to offer.
         "ports": {"websecure": {"expose": {"default": tls}}},
@@ -47,6 +46,8 @@ def traefik_values(options: TraefikOptions) -> dict[str, Any]:
             }
         ]
     if options.on_aws:
+        # EKS has core nodes; a cluster from a kubeconfig (kind, say) may label nothing.
+        values["nodeSelector"] = dict(CORE_NODE_SELECTOR)
         annotations = {
             f"{_NLB}-type": "nlb",
             f"{_NLB}-cross-zone-load-balancing-enabled": "true",

@@ -211,6 +211,7 @@ def test_traefik_ends_tls_at_a_network_load_balancer_and_redirects_http(stack_ru
     assert redirect["to"] == "websecure" and redirect["scheme"] == "https"
     assert chart_values["ingressClass"] == {"enabled": True, "isDefaultClass": True, "name": "prod-traefik"}
     assert chart_values["deployment"]["replicas"] >= 2 and chart_values["podDisruptionBudget"]["enabled"]
+    assert chart_values["nodeSelector"] == {"hub.jupyter.org/node-purpose": "core"}
     [spread] = chart_values["topologySpreadConstraints"]
     assert spread["topologyKey"] == "topology.kubernetes.io/zone"
 
@@ -226,6 +227,7 @@ def test_traefik_without_a_certificate_serves_plain_http_only(stack_runs: dict[s
 def test_traefik_off_aws_is_a_plain_service_of_the_configured_type(stack_runs: dict[str, ProgramRun]) -> None:
     chart_values = values(stack_runs["local"], "traefik")
     assert chart_values["service"] == {"spec": {"type": "NodePort"}}
+    assert "nodeSelector" not in chart_values  # a kind cluster's nodes carry no z2jh labels
 
 
 def test_traefik_values_are_fresh_each_time() -> None:
