@@ -39,4 +39,6 @@ def node_termination_handler_values(options: NodeTerminationHandlerOptions) -> d
         # Students' servers get the chart's grace period to stop cleanly (their own, -1 = as they ask).
         "podTerminationGracePeriod": -1,
         "emitKubernetesEvents": True,
+        # Take a draining node out of load balancers at once, not when its health check fails.
+        "excludeFromLoadBalancers": True,
     }

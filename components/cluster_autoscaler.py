@@ -1,8 +1,8 @@
 """cluster-autoscaler: grows the spot user groups as students arrive, shrinks them when idle.
 
-Invariant guarded here: its role may change the size of, or terminate instances in, only the
-groups tagged as this cluster's (`k8s.io/cluster-autoscaler/<cluster>=owned`); everything else
-it may only describe.
+Invariant guarded here: it discovers, and its role may resize or terminate instances in, only
+the groups tagged as this cluster's spot user groups; the core node group and everything else it
+may only describe.
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pulumi
 
 from charts import CLUSTER_AUTOSCALER
-from charts.cluster_autoscaler import ClusterAutoscalerOptions, cluster_autoscaler_values
+from charts.cluster_autoscaler import ClusterAutoscalerOptions, cluster_autoscaler_values, user_group_tag
 from components.helm import helm_release
 from components.iam_documents import Document
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
@@ -42,7 +42,7 @@ def autoscaler_policy(cluster_name: str) -> Document:
                 "Effect": "Allow",
                 "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
                 "Resource": "*",
-                "Condition": {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}},
+                "Condition": {"StringEquals": {f"aws:ResourceTag/{user_group_tag(cluster_name)}": "true"}},
             },
         ],
     }

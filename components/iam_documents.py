@@ -32,11 +32,16 @@ def service_trust(service: str, *, tag_session: bool = False) -> Document:
     }
 
 
-def pod_identity_trust(account_id: pulumi.Input[str], cluster_arn: pulumi.Input[str]) -> Document:
-    """Trust for EKS Pod Identity, limited to one cluster of one account.
+def pod_identity_trust(
+    account_id: pulumi.Input[str],
+    cluster_arn: pulumi.Input[str],
+    namespace: pulumi.Input[str],
+    service_account: pulumi.Input[str],
+) -> Document:
+    """Trust for EKS Pod Identity: one service account of one cluster of one account.
 
-    Which service account may use the role is decided by its pod identity association; the
-    conditions stop another cluster (or account) from pointing an association at it.
+    Pod Identity tags every session with the pod's namespace and service account; requiring
+    them means an association made for another service account cannot use the role.
     """
     return {
         "Version": "2012-10-17",
@@ -46,7 +51,11 @@ def pod_identity_trust(account_id: pulumi.Input[str], cluster_arn: pulumi.Input[
                 "Principal": {"Service": "pods.eks.amazonaws.com"},
                 "Action": ["sts:AssumeRole", "sts:TagSession"],
                 "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "StringEquals": {
+                        "aws:SourceAccount": account_id,
+                        "aws:RequestTag/kubernetes-namespace": namespace,
+                        "aws:RequestTag/kubernetes-service-account": service_account,
+                    },
                     "ArnEquals": {"aws:SourceArn": cluster_arn},
                 },
             }

@@ -1,9 +1,13 @@
 """aws-node-termination-handler in queue-processor mode, and the queue and rules that feed it.
 
 Invariants guarded here:
-- every event that ends a spot node (interruption warning, rebalance recommendation, state
-  change, scheduled maintenance, and the Auto Scaling terminate lifecycle action of this stack's
-  groups) reaches an encrypted queue that only EventBridge and SQS may send to;
+- every event that ends a spot node (interruption warning, state change, scheduled maintenance,
+  and the Auto Scaling terminate lifecycle action of this stack's groups) reaches an encrypted
+  queue that only this account's EventBridge and SQS may send to;
+- rebalance recommendations are left to the groups' capacity rebalancing: the group starts a
+  replacement first and then terminates the old node through the lifecycle hook, which the
+  handler drains. A rule of its own would drain the node at the first recommendation, before any
+  replacement exists (the handler's documentation advises against both together);
 - the handler's role can complete lifecycle actions only on this stack's groups and read only
   this queue; it drains only nodes tagged for this cluster.
 """
@@ -36,7 +40,6 @@ def event_patterns(group_names: Sequence[str]) -> dict[str, dict[str, Any]]:
             "detail": {"AutoScalingGroupName": list(group_names)},
         },
         "spot-interruption": {"source": ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"]},
-        "rebalance-recommendation": {"source": ["aws.ec2"], "detail-type": ["EC2 Instance Rebalance Recommendation"]},
         "instance-state-change": {"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"]},
         "scheduled-change": {
             "source": ["aws.health"],
@@ -50,7 +53,7 @@ def _pattern_json(suffix: str, group_names: Sequence[str]) -> str:
     return json.dumps(event_patterns(group_names)[suffix])
 
 
-def queue_policy(queue_arn: pulumi.Input[str]) -> Document:
+def queue_policy(queue_arn: pulumi.Input[str], account_id: pulumi.Input[str]) -> Document:
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -59,6 +62,8 @@ def queue_policy(queue_arn: pulumi.Input[str]) -> Document:
                 "Principal": {"Service": ["events.amazonaws.com", "sqs.amazonaws.com"]},
                 "Action": "sqs:SendMessage",
                 "Resource": queue_arn,
+                # Only on behalf of this account: another account's rule cannot fill the queue.
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             }
         ],
     }
@@ -113,8 +118,9 @@ class NodeTerminationHandler(pulumi.ComponentResource):
             sqs_managed_sse_enabled=True,
             opts=child,
         )
+        account_id = queue.arn.apply(lambda arn: arn.split(":")[4])
         aws.sqs.QueuePolicy(
-            f"{name}-queue-policy", queue_url=queue.id, policy=as_json(queue_policy(queue.arn)), opts=child
+            f"{name}-queue-policy", queue_url=queue.id, policy=as_json(queue_policy(queue.arn, account_id)), opts=child
         )
         group_names = pulumi.Output.from_input(args.group_names)
         for suffix in event_patterns([]):

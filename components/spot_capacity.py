@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from charts.cluster_autoscaler import discovery_tags
 from charts.node_termination_handler import managed_tag
 from components.core_nodes import NODE_METADATA_OPTIONS, root_volume
 from components.iam_documents import ECR_PULL_ONLY_POLICY, EKS_WORKER_NODE_POLICY, as_json, service_trust
@@ -54,7 +55,7 @@ def group_tags(
         managed_tag(cluster_name): "true",
     }
     autoscaler = {
-        f"{_AUTOSCALER}/enabled": "true",
+        **dict.fromkeys(discovery_tags(cluster_name), "true"),
         f"{_AUTOSCALER}/{cluster_name}": "owned",
         **{f"{_AUTOSCALER}/node-template/label/{k}": v for k, v in USER_LABELS.items()},
         **{f"{_AUTOSCALER}/node-template/taint/{k}": v for k, v in USER_TAINTS.items()},

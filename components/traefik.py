@@ -8,6 +8,7 @@ stacks) point at it.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -17,8 +18,6 @@ from charts import TRAEFIK
 from charts.traefik import TraefikOptions, traefik_values
 from components.helm import helm_release
 from settings.platform import IngressSettings
-
-DNS_TTL_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -38,21 +37,25 @@ class Traefik(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TraefikArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:k8s:Traefik", name, None, opts)
-        values = traefik_values(
-            TraefikOptions(
-                fullname=args.fullname,
-                replicas=args.replicas,
-                on_aws=args.on_aws,
-                service_type=args.service_type,
-                certificate_arn=args.ingress.certificate_arn,
+
+        def values_for(namespace: str) -> dict[str, Any]:
+            return traefik_values(
+                TraefikOptions(
+                    fullname=args.fullname,
+                    namespace=namespace,
+                    replicas=args.replicas,
+                    on_aws=args.on_aws,
+                    service_type=args.service_type,
+                    certificate_arn=args.ingress.certificate_arn,
+                )
             )
-        )
+
         release = helm_release(
             f"{name}-release",
             TRAEFIK,
             release_name=args.fullname,
             namespace=args.namespace,
-            values=values,
+            values=pulumi.Output.from_input(args.namespace).apply(values_for),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
         # Read after the release exists (the ID is unknown until then, so previews skip the read).
@@ -73,13 +76,18 @@ class Traefik(pulumi.ComponentResource):
         )
 
     def _record(self, name: str, zone_id: str, hostname: str) -> aws.route53.Record:
+        # An alias, not a CNAME: it works at a zone's apex too (hub.example.edu), and costs nothing.
+        load_balancer_zone = aws.lb.get_hosted_zone_id_output(
+            load_balancer_type="network", opts=pulumi.InvokeOutputOptions(parent=self)
+        ).id
         return aws.route53.Record(
             name,
             zone_id=zone_id,
             name=hostname,
-            type="CNAME",
-            ttl=DNS_TTL_SECONDS,
-            records=[self.load_balancer_hostname],
+            type="A",
+            aliases=[
+                {"name": self.load_balancer_hostname, "zone_id": load_balancer_zone, "evaluate_target_health": True}
+            ],
             opts=pulumi.ResourceOptions(parent=self),
         )
 

@@ -42,7 +42,9 @@ class WorkloadIdentity(pulumi.ComponentResource):
             f"{name}-role",
             name=args.role_name,
             description=pulumi.Output.concat("Pod Identity of ", args.namespace, "/", args.service_account),
-            assume_role_policy=as_json(pod_identity_trust(account_id, args.cluster_arn)),
+            assume_role_policy=as_json(
+                pod_identity_trust(account_id, args.cluster_arn, args.namespace, args.service_account)
+            ),
             tags={"Name": args.role_name},
             opts=child,
         )

@@ -130,6 +130,13 @@ class StackConfig(SettingsModel):
         return self
 
     @model_validator(mode="after")
+    def _production_ingress_survives_a_node(self) -> Self:
+        replicas = self.prerequisites.traefik.replicas
+        if self.tier is Tier.PRODUCTION and replicas is not None and replicas < 2:
+            raise KeyedError("prerequisites.traefik.replicas", "must be at least 2 in production", replicas)
+        return self
+
+    @model_validator(mode="after")
     def _service_range_apart_from_the_vpc(self) -> Self:
         vpc, services = self.network.vpc_cidr, self.cluster.service_cidr
         if self.cluster.mode is ClusterMode.EKS and self.network.existing is None and vpc.overlaps(services):

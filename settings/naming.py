@@ -21,23 +21,26 @@ class NameLimit:
     what: str
     suffix: str
     limit: int
+    appended: int = 0
+    """Characters the service itself appends (a unique suffix after a name prefix)."""
 
     @property
     def room_for_prefix(self) -> int:
-        return self.limit - len(self.suffix)
+        return self.limit - len(self.suffix) - self.appended
+
+    @property
+    def shape(self) -> str:
+        extra = f"<{self.appended} characters>" if self.appended else ""
+        return f"<prefix>{self.suffix}{extra}"
 
 
 LONGEST_NAMES: tuple[NameLimit, ...] = (
-    # Elastic Load Balancing names (load balancers and target groups) are capped at 32.
-    NameLimit("load balancer name of the Traefik ingress", "-traefik", 32),
+    # EKS caps node group names at 63; given a name prefix, it appends 26 characters of its own.
+    NameLimit("EKS node group name of the core nodes", "-core-nodes-", 63, appended=26),
     # Helm keeps the release name in a label of its own and caps it at 53.
     NameLimit("Helm release name of the node termination handler", "-node-termination-handler", 53),
     # EventBridge rule names are capped at 64.
-    NameLimit(
-        "EventBridge rule name for rebalance recommendations",
-        "-nth-rebalance-recommendation",
-        64,
-    ),
+    NameLimit("EventBridge rule name for instance state changes", "-nth-instance-state-change", 64),
     # IAM role names are capped at 64.
     NameLimit("IAM role name of the node termination handler", "-node-termination-handler", 64),
     # Kubernetes object names that are DNS labels (Services, Pods) are capped at 63; z2jh's
@@ -72,7 +75,7 @@ def prefix_problems(stack: str) -> list[str]:
     if len(stack) > MAX_PREFIX_LENGTH:
         problems.append(
             f"is {len(stack)} characters long; at most {MAX_PREFIX_LENGTH} fit, because the "
-            f"{TIGHTEST.what} <prefix>{TIGHTEST.suffix} must fit in {TIGHTEST.limit}"
+            f"{TIGHTEST.what} {TIGHTEST.shape} must fit in {TIGHTEST.limit}"
         )
     for start in _RESERVED_STARTS:
         if stack.startswith(start):

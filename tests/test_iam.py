@@ -45,6 +45,20 @@ def test_no_policy_grants_a_wildcard_on_iam_kms_or_ec2(stack: str, stack_runs: d
                 assert not writes, f"{name} allows {writes} on every resource"
 
 
+def bound_service_accounts(run: ProgramRun, role_name: str) -> set[tuple[str, str]]:
+    """The (namespace, service account) pairs a role is associated with, by association or add-on."""
+    bound = {
+        (a.inputs["namespace"], a.inputs["serviceAccount"])
+        for a in run.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        if a.inputs["roleArn"].endswith(f":role/{role_name}")
+    }
+    for addon in run.by_type("aws:eks/addon:Addon"):
+        for association in addon.inputs.get("podIdentityAssociations", []):
+            if association["roleArn"].endswith(f":role/{role_name}"):
+                bound.add(("kube-system", association["serviceAccount"]))
+    return bound
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_trust_policy_names_exactly_one_principal(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
     run = stack_runs[stack]
@@ -57,7 +71,11 @@ def test_every_trust_policy_names_exactly_one_principal(stack: str, stack_runs: 
         assert kind == "Service" and isinstance(principal, str), f"{role.name}: {statement['Principal']}"
         assert set(as_list(statement["Action"])) <= {"sts:AssumeRole", "sts:TagSession"}, role.name
         if principal == "pods.eks.amazonaws.com":
-            assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == run.outputs["clusterArn"], role.name
+            condition = statement["Condition"]
+            assert condition["ArnEquals"]["aws:SourceArn"] == run.outputs["clusterArn"], role.name
+            namespace = condition["StringEquals"]["aws:RequestTag/kubernetes-namespace"]
+            account = condition["StringEquals"]["aws:RequestTag/kubernetes-service-account"]
+            assert (namespace, account) in bound_service_accounts(run, role.inputs["name"]), role.name
 
 
 def test_roles_hold_only_the_managed_policies_their_job_needs(stack_runs: dict[str, ProgramRun]) -> None:

@@ -1,15 +1,18 @@
 """The prerequisites as each stack's plan shows them: which are there, and how each is set up."""
 
 import json
+import tarfile
 from typing import Any
 
 import pytest
+import yaml
 
-from charts import EXPENDABLE_PODS_PRIORITY_CUTOFF, TRAEFIK, USER_PLACEHOLDER_PRIORITY
-from charts.cluster_autoscaler import autoscaler_image_tag
+from charts import CLUSTER_AUTOSCALER, TRAEFIK, USER_PLACEHOLDER_PRIORITY
+from charts.cluster_autoscaler import autoscaler_image_tag, user_group_tag
 from charts.traefik import TraefikOptions, traefik_values
+from settings.cluster import ClusterSettings
 from tests.conftest import CERTIFICATE, RunConfig
-from tools.charts import MissingChartArchiveError, render
+from tools.charts import MissingChartArchiveError, archive_path, render
 from tools.mocks import Registration
 from tools.program import ProgramRun
 
@@ -79,16 +82,25 @@ def test_termination_events_reach_the_queue(stack_runs: dict[str, ProgramRun]) -
     assert kinds == {
         (("aws.autoscaling",), ("EC2 Instance-terminate Lifecycle Action",)),
         (("aws.ec2",), ("EC2 Spot Instance Interruption Warning",)),
-        (("aws.ec2",), ("EC2 Instance Rebalance Recommendation",)),
         (("aws.ec2",), ("EC2 Instance State-change Notification",)),
         (("aws.health",), ("AWS Health Event",)),
     }
     lifecycle = rules["tst-nth-asg-termination"]["detail"]["AutoScalingGroupName"]
     assert lifecycle == run.outputs["userNodeGroupNames"]
     assert rules["tst-nth-scheduled-change"]["detail"]["eventTypeCategory"] == ["scheduledChange"]
-    [queue] = run.by_type("aws:sqs/queue:Queue")
+    [queue_policy] = run.by_type("aws:sqs/queuePolicy:QueuePolicy")
+    queue_arn = json.loads(queue_policy.inputs["policy"])["Statement"][0]["Resource"]
     targets = run.by_type("aws:cloudwatch/eventTarget:EventTarget")
-    assert len(targets) == len(rules) and all(queue.urn in t.depends_on for t in targets)
+    assert len(targets) == len(rules) and {t.inputs["arn"] for t in targets} == {queue_arn}
+
+
+def test_rebalance_recommendations_are_left_to_capacity_rebalancing(stack_runs: dict[str, ProgramRun]) -> None:
+    # With capacity rebalancing the group replaces the node first and then terminates it through
+    # the lifecycle hook; a rule of the handler's own would drain it before any replacement exists.
+    run = stack_runs["prod"]
+    patterns = [json.loads(r.inputs["eventPattern"]) for r in run.by_type(RULE)]
+    assert not [p for p in patterns if "EC2 Instance Rebalance Recommendation" in p["detail-type"]]
+    assert all(g.inputs["capacityRebalance"] for g in run.by_type("aws:autoscaling/group:Group"))
 
 
 def test_only_eventbridge_and_sqs_may_send_to_the_encrypted_short_lived_queue(
@@ -137,7 +149,7 @@ def test_the_autoscaler_changes_only_this_cluster_s_groups(stack_runs: dict[str,
         "autoscaling:SetDesiredCapacity",
         "autoscaling:TerminateInstanceInAutoScalingGroup",
     }
-    assert mutating["Condition"] == {"StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/dev-cluster": "owned"}}
+    assert mutating["Condition"] == {"StringEquals": {f"aws:ResourceTag/{user_group_tag('dev-cluster')}": "true"}}
     others = [a for s in statements if s is not mutating for a in s["Action"]]
     assert all(a.split(":")[1].startswith(("Describe", "Get")) for a in others), others
 
@@ -170,6 +182,11 @@ def test_each_workload_role_is_for_exactly_one_service_account(stack: str, stack
 def test_the_autoscaler_matches_the_cluster_and_spares_notebook_servers(stack_runs: dict[str, ProgramRun]) -> None:
     chart_values = values(stack_runs["prod"], "cluster-autoscaler")
     assert chart_values["autoDiscovery"]["clusterName"] == "prod-cluster"
+    # it discovers only groups with every tag: the spot user groups have them all
+    discovery = chart_values["autoDiscovery"]["tags"]
+    for group in stack_runs["prod"].by_type("aws:autoscaling/group:Group"):
+        assert set(discovery) <= {t["key"] for t in group.inputs["tags"]}, group.name
+    assert user_group_tag("prod-cluster") in discovery  # which EKS never puts on the core node group
     assert chart_values["image"]["tag"] == "v1.35.0"
     assert chart_values["awsRegion"] == "eu-west-1"
     flags = chart_values["extraArgs"]
@@ -180,14 +197,18 @@ def test_the_autoscaler_matches_the_cluster_and_spares_notebook_servers(stack_ru
     assert chart_values["nodeSelector"] == {"hub.jupyter.org/node-purpose": "core"}
 
 
-def test_placeholders_still_make_the_autoscaler_add_nodes() -> None:
-    # pods *below* the cutoff are ignored; z2jh's placeholders must not be, they are the head room
-    assert not USER_PLACEHOLDER_PRIORITY < EXPENDABLE_PODS_PRIORITY_CUTOFF
-
-
 @pytest.mark.parametrize(("version", "tag"), [("1.34", "v1.34.0"), ("1.35", "v1.35.0")])
 def test_the_autoscaler_image_follows_the_cluster_version(version: str, tag: str) -> None:
     assert autoscaler_image_tag(version) == tag
+
+
+def test_the_default_cluster_version_runs_the_autoscaler_the_chart_was_released_with() -> None:
+    with tarfile.open(archive_path(CLUSTER_AUTOSCALER)) as archive:
+        member = archive.extractfile("cluster-autoscaler/Chart.yaml")
+        assert member is not None
+        app_version = yaml.safe_load(member.read())["appVersion"]
+    default_version = ClusterSettings().kubernetes_version
+    assert autoscaler_image_tag(default_version) == f"v{app_version}"
 
 
 def test_the_termination_handler_drains_from_the_queue_on_core_nodes(stack_runs: dict[str, ProgramRun]) -> None:
@@ -198,6 +219,7 @@ def test_the_termination_handler_drains_from_the_queue_on_core_nodes(stack_runs:
     assert chart_values["managedTag"] == "aws-node-termination-handler/dev-cluster"
     assert chart_values["replicas"] >= 2 and chart_values["podDisruptionBudget"]
     assert chart_values["nodeSelector"] == {"hub.jupyter.org/node-purpose": "core"}
+    assert chart_values["excludeFromLoadBalancers"] is True
 
 
 def test_traefik_ends_tls_at_a_network_load_balancer_and_redirects_http(stack_runs: dict[str, ProgramRun]) -> None:
@@ -207,6 +229,10 @@ def test_traefik_ends_tls_at_a_network_load_balancer_and_redirects_http(stack_ru
     assert annotations[f"{nlb}-type"] == "nlb"
     assert annotations[f"{nlb}-ssl-cert"] == CERTIFICATE
     assert annotations[f"{nlb}-ssl-ports"] == "443"
+    assert annotations[f"{nlb}-ssl-negotiation-policy"].startswith("ELBSecurityPolicy-TLS13")
+    assert annotations[f"{nlb}-backend-protocol"] == "tcp"
+    # only core nodes behind the load balancer: spot user nodes come and go
+    assert annotations[f"{nlb}-target-node-labels"] == "hub.jupyter.org/node-purpose=core"
     redirect = chart_values["ports"]["web"]["http"]["redirections"]["entryPoint"]
     assert redirect["to"] == "websecure" and redirect["scheme"] == "https"
     assert chart_values["ingressClass"] == {"enabled": True, "isDefaultClass": True, "name": "prod-traefik"}
@@ -232,7 +258,7 @@ def test_traefik_off_aws_is_a_plain_service_of_the_configured_type(stack_runs: d
 
 def test_traefik_values_are_fresh_each_time() -> None:
     options = TraefikOptions(
-        fullname="x-traefik", replicas=2, on_aws=True, service_type="LoadBalancer", certificate_arn=None
+        fullname="x-traefik", namespace="x", replicas=2, on_aws=True, service_type="LoadBalancer", certificate_arn=None
     )
     first = traefik_values(options)
     first["nodeSelector"]["changed"] = "yes"
@@ -244,8 +270,9 @@ def test_dns_records_point_at_the_load_balancer(stack_runs: dict[str, ProgramRun
     records = {r.inputs["name"]: r.inputs for r in tst.by_type("aws:route53/record:Record")}
     assert set(records) == {"tst.hub.example.edu", "*.review.hub.example.edu"}
     for record in records.values():
-        assert record["type"] == "CNAME" and record["records"] == [tst.outputs["loadBalancerHostname"]]
-    assert tst.outputs["loadBalancerHostname"].endswith(".elb.eu-west-1.amazonaws.com")
+        [alias] = record["aliases"]
+        assert record["type"] == "A" and alias["name"] == tst.outputs["loadBalancerHostname"]
+        assert alias["zoneId"].startswith("Z") and alias["evaluateTargetHealth"] is True
     assert {r.inputs["name"] for r in stack_runs["prod"].by_type("aws:route53/record:Record")} == {"hub.example.edu"}
     assert not stack_runs["dev"].by_type("aws:route53/record:Record")
 

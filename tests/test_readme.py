@@ -6,6 +6,7 @@ from tools.config_reference import reference_table, with_reference
 from tools.stack_config import ROOT
 
 README = (ROOT / "README.md").read_text()
+PROSE = " ".join(README.split())  # line breaks fall anywhere in prose
 
 
 def test_the_configuration_reference_is_up_to_date() -> None:
@@ -21,8 +22,8 @@ def test_the_reference_lists_every_setting_with_a_description() -> None:
 
 
 def test_the_prefix_limit_quoted_is_the_code_s() -> None:
-    assert f"at most {MAX_PREFIX_LENGTH} characters" in README
-    assert f"`<prefix>{TIGHTEST.suffix}` must fit in {TIGHTEST.limit}" in README
+    assert f"at most {MAX_PREFIX_LENGTH} characters" in PROSE
+    assert f"`{TIGHTEST.shape}` must fit in {TIGHTEST.limit}" in PROSE
 
 
 def test_the_quick_start_commands_exist() -> None:

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from settings import SettingsError, StackSettings, Tier, settings_from_config
+from settings.naming import MAX_PREFIX_LENGTH
 from settings.tiers import policy_for
 from tests.conftest import CERTIFICATE, PROJECT, RunConfig
 from tools.mocks import AwsLikeMocks
@@ -174,7 +175,9 @@ def test_a_value_stored_as_secret_is_refused_without_showing_it() -> None:
     assert "123456789012" not in problems[0]
 
 
-@pytest.mark.parametrize("stack", ["Feature_X", "pr_12", "-dev", "dev-", "a" * 25, "sg-test", "kube-dev", "default"])
+@pytest.mark.parametrize(
+    "stack", ["Feature_X", "pr_12", "-dev", "dev-", "a" * (MAX_PREFIX_LENGTH + 1), "sg-test", "kube-dev", "default"]
+)
 def test_a_stack_name_that_cannot_be_a_prefix_is_refused(stack: str) -> None:
     with pytest.raises(SettingsError) as caught:
         load(GOOD, stack=stack)

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,21 @@ def render(
             if loaded_document:
                 objects.append(loaded_document)
     return objects
+
+
+def custom_kinds(chart: Chart) -> set[tuple[str, str]]:
+    """(apiVersion, kind) of every custom resource the chart defines in its crds/ folder."""
+    kinds = set()
+    with tarfile.open(archive_path(chart)) as archive:
+        for member in archive.getmembers():
+            if "/crds/" not in member.name or not member.name.endswith((".yaml", ".yml")):
+                continue
+            extracted = archive.extractfile(member)
+            for document in yaml.safe_load_all(extracted.read() if extracted else b""):
+                if document and document.get("kind") == "CustomResourceDefinition":
+                    spec = document["spec"]
+                    kinds |= {(f"{spec['group']}/{v['name']}", spec["names"]["kind"]) for v in spec["versions"]}
+    return kinds
 
 
 def pull(destination: Path) -> list[Path]:

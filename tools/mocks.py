@@ -167,7 +167,9 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
                 }
         return {}
 
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(  # noqa: PLR0911 (one answer per invoke)
+        self, args: MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             letters = _ZONE_LETTERS.get(self.region, "abc")
             return {
@@ -203,6 +205,9 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
             name, version = args.args["addonName"], args.args["kubernetesVersion"]
             addon_version = f"v{version}.{len(name)}-eksbuild.1"  # shaped like AWS's, e.g. v1.35.0-eksbuild.3
             return {"id": name, "addonName": name, "kubernetesVersion": version, "version": addon_version}, []
+        if args.token == "aws:lb/getHostedZoneId:getHostedZoneId":
+            # The hosted zone of the region's load balancers, which alias records point into.
+            return {"id": "Z" + _digest(f"{self.region}-{args.args.get('loadBalancerType')}", 13).upper()}, []
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
         raise NotImplementedError(
