@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.eks_cluster import eks_addon
-from components.iam_documents import ECR_PULL_ONLY_POLICY, EKS_WORKER_NODE_POLICY, as_json, service_trust
+from components.iam_roles import node_role
 from components.node_bootstrap import NODE_PURPOSE_LABEL
 from settings.cluster import CoreNodesSettings
 
@@ -59,17 +59,7 @@ class CoreNodes(pulumi.ComponentResource):
     def __init__(self, name: str, args: CoreNodesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:aws:CoreNodes", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{name}-role",
-            name=args.node_name,
-            description="Core nodes (hub, proxy, ingress, controllers)",
-            assume_role_policy=as_json(service_trust("ec2.amazonaws.com")),
-            opts=child,
-        )
-        attachments = [
-            aws.iam.RolePolicyAttachment(f"{name}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=child)
-            for arn in (EKS_WORKER_NODE_POLICY, ECR_PULL_ONLY_POLICY)
-        ]
+        role, attachments = node_role(name, args.node_name, "Core nodes (hub, proxy, ingress, controllers)", child)
         launch_template = aws.ec2.LaunchTemplate(
             f"{name}-launch-template",
             name=args.node_name,

@@ -22,7 +22,7 @@ import pulumi_aws as aws
 from charts.cluster_autoscaler import discovery_tags
 from charts.node_termination_handler import managed_tag
 from components.core_nodes import NODE_METADATA_OPTIONS, root_volume
-from components.iam_documents import ECR_PULL_ONLY_POLICY, EKS_WORKER_NODE_POLICY, as_json, service_trust
+from components.iam_roles import node_role
 from components.node_bootstrap import DEDICATED_TAINT, NODE_PURPOSE_LABEL, ClusterEndpoint, user_data
 from settings.cluster import UserNodesSettings
 
@@ -94,15 +94,7 @@ class SpotCapacity(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         settings = args.settings
 
-        role = aws.iam.Role(
-            f"{name}-role",
-            name=args.node_name,
-            description="Spot user nodes (student servers)",
-            assume_role_policy=as_json(service_trust("ec2.amazonaws.com")),
-            opts=child,
-        )
-        for arn in (EKS_WORKER_NODE_POLICY, ECR_PULL_ONLY_POLICY):
-            aws.iam.RolePolicyAttachment(f"{name}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=child)
+        role, _ = node_role(name, args.node_name, "Spot user nodes (student servers)", child)
         profile = aws.iam.InstanceProfile(f"{name}-profile", name=args.node_name, role=role.name, opts=child)
         # Self-managed nodes join through an access entry of their own; managed node groups get theirs from EKS.
         access = aws.eks.AccessEntry(

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam_documents import Document, as_json, pod_identity_trust
+from components.iam_roles import attach_policies
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
             tags={"Name": args.role_name},
             opts=child,
         )
-        for policy_arn in args.managed_policy_arns:
-            aws.iam.RolePolicyAttachment(
-                f"{name}-{policy_arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=policy_arn, opts=child
-            )
+        attach_policies(name, role, args.managed_policy_arns, child)
         if args.policy is not None:
             aws.iam.RolePolicy(f"{name}-policy", role=role.name, policy=as_json(args.policy), opts=child)
         if args.associate:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic.alias_generators import to_camel
 
-from settings.types import KeyedError, SettingsModel
+from settings.types import KeyedError, SettingsModel, matching
 
 
 class ClusterMode(StrEnum):
@@ -38,22 +38,18 @@ def _check_instance_type(name: str) -> str:
     return name
 
 
-def _check_principal(arn: str) -> str:
-    if not re.fullmatch(r"arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+", arn):
-        raise ValueError("is not the ARN of an IAM role or user, like arn:aws:iam::123456789012:role/Admin")
-    return arn
-
-
-def _check_stack_reference(name: str) -> str:
-    if not re.fullmatch(r"[\w.-]+/[\w.-]+/[\w.-]+", name):
-        raise ValueError("must be a fully qualified stack name, organization/project/stack")
-    return name
-
-
 KubernetesVersion = Annotated[str, AfterValidator(_check_kubernetes_version)]
 InstanceType = Annotated[str, AfterValidator(_check_instance_type)]
-IamPrincipalArn = Annotated[str, AfterValidator(_check_principal)]
-StackReferenceName = Annotated[str, AfterValidator(_check_stack_reference)]
+IamPrincipalArn = Annotated[
+    str,
+    matching(
+        r"arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+",
+        "the ARN of an IAM role or user, like arn:aws:iam::123456789012:role/Admin",
+    ),
+]
+StackReferenceName = Annotated[
+    str, matching(r"[\w.-]+/[\w.-]+/[\w.-]+", "a fully qualified stack name, organization/project/stack")
+]
 LogType = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
 # The retention periods CloudWatch Logs accepts.
 RetentionDays = Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557]

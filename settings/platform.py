@@ -5,7 +5,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from settings.types import KeyedError, SettingsModel
+from settings.types import KeyedError, SettingsModel, matching
 
 
 def _check_hostname(name: str) -> str:
@@ -15,21 +15,15 @@ def _check_hostname(name: str) -> str:
     return name
 
 
-def _check_certificate_arn(arn: str) -> str:
-    if not re.fullmatch(r"arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", arn):
-        raise ValueError("is not an ACM certificate ARN like arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>")
-    return arn
-
-
-def _check_hosted_zone_id(zone_id: str) -> str:
-    if not re.fullmatch(r"Z[0-9A-Z]{1,31}", zone_id):
-        raise ValueError("is not a Route 53 hosted zone ID like Z0123456789ABCDEFGHIJ")
-    return zone_id
-
-
 Hostname = Annotated[str, AfterValidator(_check_hostname)]
-CertificateArn = Annotated[str, AfterValidator(_check_certificate_arn)]
-HostedZoneId = Annotated[str, AfterValidator(_check_hosted_zone_id)]
+CertificateArn = Annotated[
+    str,
+    matching(
+        r"arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}",
+        "an ACM certificate ARN like arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>",
+    ),
+]
+HostedZoneId = Annotated[str, matching(r"Z[0-9A-Z]{1,31}", "a Route 53 hosted zone ID like Z0123456789ABCDEFGHIJ")]
 
 
 class EbsCsiDriverSettings(SettingsModel):

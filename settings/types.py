@@ -22,7 +22,7 @@ class KeyedError(ValueError):
         self.key, self.message, self.given = key, message, given
 
 
-def _matching(pattern: str, what: str) -> AfterValidator:
+def matching(pattern: str, what: str) -> AfterValidator:
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -33,13 +33,13 @@ def _matching(pattern: str, what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-AwsRegion = Annotated[str, _matching(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region name like eu-west-1")]
-AwsAccountId = Annotated[str, _matching(r"\d{12}", "a 12-digit AWS account ID")]
+AwsRegion = Annotated[str, matching(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region name like eu-west-1")]
+AwsAccountId = Annotated[str, matching(r"\d{12}", "a 12-digit AWS account ID")]
 AvailabilityZone = Annotated[
-    str, _matching(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d[a-z]", "an availability zone name like eu-west-1a")
+    str, matching(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d[a-z]", "an availability zone name like eu-west-1a")
 ]
-VpcId = Annotated[str, _matching(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})", "a VPC ID like vpc-0123456789abcdef0")]
-SubnetId = Annotated[str, _matching(r"subnet-([0-9a-f]{8}|[0-9a-f]{17})", "a subnet ID like subnet-0123456789abcdef0")]
+VpcId = Annotated[str, matching(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})", "a VPC ID like vpc-0123456789abcdef0")]
+SubnetId = Annotated[str, matching(r"subnet-([0-9a-f]{8}|[0-9a-f]{17})", "a subnet ID like subnet-0123456789abcdef0")]
 
 
 def _check_tag_key(key: str) -> str:
