@@ -14,7 +14,7 @@ import pulumi_kubernetes as k8s
 from components.cluster_handle import ClusterHandle
 
 # What an eks-mode stack exports for others to use (see __main__.py).
-STACK_OUTPUTS = ("kubeconfig", "clusterName", "clusterArn", "availabilityZones")
+STACK_OUTPUTS = ("kubeconfig", "clusterName", "clusterArn", "availabilityZones", "ingressClass", "reviewDomain")
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,10 @@ class ReferencedClusterArgs:
 
 class ReferencedCluster(pulumi.ComponentResource):
     handle: ClusterHandle
+    ingress_class: pulumi.Output[str]
+    """The referenced stack's Traefik IngressClass, which a review stack's hub uses."""
+    review_domain: pulumi.Output[str]
+    """The domain under which review stacks get their hostnames (pr-123.<domain>)."""
 
     def __init__(self, name: str, args: ReferencedClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:k8s:ReferencedCluster", name, None, opts)
@@ -44,4 +48,8 @@ class ReferencedCluster(pulumi.ComponentResource):
             arn=cast(pulumi.Output[str], output("clusterArn")),
             availability_zones=cast(pulumi.Output[list[str]], output("availabilityZones")),
         )
-        self.register_outputs({"name": self.handle.name})
+        self.ingress_class = cast(pulumi.Output[str], output("ingressClass"))
+        self.review_domain = cast(pulumi.Output[str], output("reviewDomain"))
+        self.register_outputs(
+            {"name": self.handle.name, "ingress_class": self.ingress_class, "review_domain": self.review_domain}
+        )

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from charts.node_termination_handler import managed_tag
+from components.referenced_cluster import STACK_OUTPUTS
 from settings.cluster import DEFAULT_USER_INSTANCE_TYPES
 from tests.conftest import RunConfig, tags_of
 from tests.test_node_bootstrap import node_config_of
@@ -250,3 +251,6 @@ def test_stack_mode_reads_the_test_cluster_through_a_stack_reference(stack_runs:
     provider = only(run, "pulumi:providers:kubernetes")
     assert isinstance(provider.inputs["kubeconfig"], SecretValue)
     assert run.outputs["clusterName"] == "tst-cluster"
+    # what an eks-mode stack exports is what a stack-mode stack reads
+    exported = set(stack_runs["tst"].outputs)
+    assert set(STACK_OUTPUTS) <= exported, set(STACK_OUTPUTS) - exported
