@@ -12,6 +12,7 @@ from pydantic import AfterValidator, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from settings.cluster import ClusterMode, ClusterSettings
+from settings.hub import OAUTH, Authenticator, HubSettings
 from settings.naming import prefix_problems, prefixed
 from settings.network import NetworkSettings
 from settings.platform import IngressSettings, PrerequisitesSettings
@@ -73,6 +74,39 @@ class StackConfig(SettingsModel):
         default_factory=IngressSettings,
         description="How students reach the hub: hostname, TLS certificate, DNS.",
     )
+    hub: HubSettings = Field(
+        description="The JupyterHub release: login, resources per group, storage, images, branding.",
+    )
+
+    @model_validator(mode="after")
+    def _login_fits_the_tier(self) -> Self:
+        auth = self.hub.auth
+        if (
+            auth.authenticator is Authenticator.SHARED_PASSWORD
+            and not policy_for(self.tier).allow_shared_password_login
+        ):
+            raise KeyedError(
+                "hub.auth.authenticator",
+                f"shared-password is for development and review stacks, not {self.tier.value}: use an OAuth login",
+                auth.authenticator.value,
+            )
+        needs_hostname = auth.authenticator in OAUTH and auth.callback_url is None
+        # (a review stack's hostname comes from the test stack's review domain)
+        if needs_hostname and self.ingress.hostname is None and self.cluster.mode is not ClusterMode.STACK:
+            raise KeyedError("ingress.hostname", "is required for an OAuth login: the callback URL is built from it")
+        return self
+
+    @model_validator(mode="after")
+    def _hub_database_has_a_home(self) -> Self:
+        no_volumes = self.cluster.mode is ClusterMode.EKS and not self.prerequisites.ebs_csi_driver.enabled
+        if no_volumes and self.hub.database_url is None:
+            raise KeyedError(
+                "hub.databaseUrl",
+                "is required when prerequisites.ebsCsiDriver is off: without volumes the hub's SQLite has no home",
+            )
+        if no_volumes and self.hub.storage.kind == "ebs":
+            raise KeyedError("hub.storage.kind", "is ebs, but prerequisites.ebsCsiDriver is off", "ebs")
+        return self
 
     @model_validator(mode="after")
     def _prerequisites_fit_the_mode(self) -> Self:

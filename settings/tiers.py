@@ -34,6 +34,15 @@ class TierPolicy:
     allow_shared_password_login: bool
     """Whether a dummy/shared-password authenticator may be configured."""
 
+    user_placeholders: int
+    """Empty pods holding room for that many students, so a class does not wait for new nodes."""
+
+    idle_timeout_minutes: int
+    """Servers idle this long are stopped (their files stay)."""
+
+    max_age_hours: int
+    """Servers running this long are stopped, idle or not."""
+
 
 _POLICIES: dict[Tier, TierPolicy] = {
     Tier.PRODUCTION: TierPolicy(
@@ -41,6 +50,9 @@ _POLICIES: dict[Tier, TierPolicy] = {
         nat_gateway_per_zone=True,
         min_replicas=2,
         allow_shared_password_login=False,
+        user_placeholders=20,
+        idle_timeout_minutes=60,
+        max_age_hours=12,
     ),
     # Staging runs the production replica counts so that it rehearses what production runs,
     # but it may be torn down and rebuilt, and it shares one NAT gateway.
@@ -49,18 +61,27 @@ _POLICIES: dict[Tier, TierPolicy] = {
         nat_gateway_per_zone=False,
         min_replicas=2,
         allow_shared_password_login=False,
+        user_placeholders=5,
+        idle_timeout_minutes=30,
+        max_age_hours=4,
     ),
     Tier.DEVELOPMENT: TierPolicy(
         protect_stateful_resources=False,
         nat_gateway_per_zone=False,
         min_replicas=1,
         allow_shared_password_login=True,
+        user_placeholders=0,
+        idle_timeout_minutes=30,
+        max_age_hours=4,
     ),
     Tier.REVIEW: TierPolicy(
         protect_stateful_resources=False,
         nat_gateway_per_zone=False,
         min_replicas=1,
         allow_shared_password_login=True,
+        user_placeholders=0,
+        idle_timeout_minutes=30,
+        max_age_hours=4,
     ),
 }
 

@@ -14,8 +14,20 @@ STACKS = stack_names()
 
 # An ACM certificate in the base config's region, for tiers that require TLS.
 CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000000"
+# A login production and staging accept.
+OAUTH_LOGIN: dict[str, Any] = {
+    "auth": {
+        "authenticator": "github",
+        "clientId": "test-client",
+        "clientSecret": {"secure": "v1:test"},
+    }
+}
 # A minimal valid config for tests that change one thing at a time.
-BASE_CONFIG: dict[str, Any] = {"tier": "development", "aws:region": "eu-west-1"}
+BASE_CONFIG: dict[str, Any] = {
+    "tier": "development",
+    "aws:region": "eu-west-1",
+    "hub": {"auth": {"authenticator": "shared-password", "sharedPassword": {"secure": "v1:test"}}},
+}
 
 RunConfig = Callable[..., ProgramRun]
 

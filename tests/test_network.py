@@ -6,7 +6,7 @@ import pytest
 
 from components.network import subnet_layout, usable_zones
 from settings import SettingsError
-from tests.conftest import CERTIFICATE, RunConfig
+from tests.conftest import CERTIFICATE, OAUTH_LOGIN, RunConfig
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
@@ -52,7 +52,14 @@ def test_us_east_1_plans_around_the_zone_eks_refuses(run_config: RunConfig) -> N
 
 @pytest.mark.parametrize(("tier", "nat_gateways"), [("production", 3), ("staging", 1), ("development", 1)])
 def test_production_gets_a_nat_gateway_per_zone(run_config: RunConfig, tier: str, nat_gateways: int) -> None:
-    run = run_config({"tier": tier, "awsAccountId": "123456789012", "ingress": {"certificateArn": CERTIFICATE}})
+    run = run_config(
+        {
+            "tier": tier,
+            "awsAccountId": "123456789012",
+            "hub": OAUTH_LOGIN,
+            "ingress": {"certificateArn": CERTIFICATE, "hostname": "hub.example.edu"},
+        }
+    )
     assert len(run.by_type(NAT)) == nat_gateways
     protected = {r.name for r in run.by_type("aws:ec2/eip:Eip") if r.protect}
     assert bool(protected) == (tier == "production"), protected
@@ -62,10 +69,11 @@ def test_every_private_subnet_routes_through_a_nat_gateway(run_config: RunConfig
     run = run_config(
         {
             "tier": "production",
+            "hub": OAUTH_LOGIN,
             "awsAccountId": "123456789012",
             "aws:region": "us-west-2",
             "network": {"availabilityZoneCount": 4},
-            "ingress": {"certificateArn": CERTIFICATE.replace("eu-west-1", "us-west-2")},
+            "ingress": {"certificateArn": CERTIFICATE.replace("eu-west-1", "us-west-2"), "hostname": "hub.x.edu"},
         }
     )
     routes = [r for r in run.by_type("aws:ec2/route:Route") if "natGatewayId" in r.inputs]

@@ -65,8 +65,8 @@ def test_a_bad_stack_file_exits_2_with_one_line_per_problem(tmp_path: Path, caps
     out = tmp_path / "plan"
     assert main(["lab", "--out", str(out), "--config-dir", str(config_dir)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[0].startswith("stack 'lab' has 2 configuration problems")
-    assert [line.split(": ")[1] for line in err[1:]] == ["tier", "network.vpcCidr"]
+    assert err[0].startswith("stack 'lab' has 3 configuration problems")
+    assert [line.split(": ")[1] for line in err[1:]] == ["tier", "network.vpcCidr", "hub"]
     assert not out.exists()
 
 

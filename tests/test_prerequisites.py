@@ -11,7 +11,7 @@ from charts import CLUSTER_AUTOSCALER, TRAEFIK, USER_PLACEHOLDER_PRIORITY
 from charts.cluster_autoscaler import autoscaler_image_tag, user_group_tag
 from charts.traefik import TraefikOptions, traefik_values
 from settings.cluster import ClusterSettings
-from tests.conftest import CERTIFICATE, RunConfig
+from tests.conftest import BASE_CONFIG, CERTIFICATE, RunConfig
 from tools.charts import MissingChartArchiveError, archive_path, render
 from tools.mocks import Registration
 from tools.program import ProgramRun
@@ -49,7 +49,16 @@ def test_each_stack_installs_the_prerequisites_of_its_mode(
 
 
 def test_a_prerequisite_switched_off_leaves_nothing_behind(run_config: RunConfig) -> None:
-    run = run_config({"prerequisites": {"ebsCsiDriver": {"enabled": False}, "clusterAutoscaler": {"enabled": False}}})
+    run = run_config(
+        {
+            "prerequisites": {"ebsCsiDriver": {"enabled": False}, "clusterAutoscaler": {"enabled": False}},
+            "hub": {
+                **BASE_CONFIG["hub"],
+                "databaseUrl": {"secure": "v1:db"},
+                "storage": {"kind": "nfs", "nfsServer": "fs.example.edu", "nfsPath": "/export"},
+            },
+        }
+    )
     assert not [r.name for r in run.resources if "ebs-csi" in r.name or "cluster-autoscaler" in r.name]
     assert not run.by_type("kubernetes:storage.k8s.io/v1:StorageClass")
     assert set(releases(run)) == {"traefik", "node-termination-handler"}

@@ -11,7 +11,12 @@ from settings.tiers import policy_for
 from tests.conftest import CERTIFICATE, PROJECT, RunConfig
 from tools.mocks import AwsLikeMocks
 
-GOOD = {"tier": "development", "aws:region": "eu-west-1"}
+PLAIN_OAUTH = {"auth": {"authenticator": "github", "clientId": "id", "clientSecret": "a-client-secret"}}
+GOOD = {
+    "tier": "development",
+    "aws:region": "eu-west-1",
+    "hub": {"auth": {"authenticator": "shared-password", "sharedPassword": "a-password-for-tests"}},
+}
 EXISTING = {
     "vpcId": "vpc-0123456789abcdef0",
     "privateSubnetIds": {"eu-west-1a": "subnet-0000000000000000a", "eu-west-1b": "subnet-0000000000000000b"},
@@ -25,7 +30,8 @@ def load(config: dict[str, Any], stack: str = "tst", secret: tuple[str, ...] = (
     for key, value in config.items():
         full = key if ":" in key else f"{PROJECT}:{key}"
         raw[full] = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
-    return settings_from_config(PROJECT, stack, raw, {f"{PROJECT}:{k}" for k in secret})
+    # `hub` holds secrets (the login's) in every stack, so Pulumi marks the whole key secret.
+    return settings_from_config(PROJECT, stack, raw, {f"{PROJECT}:{k}" for k in (*secret, "hub")})
 
 
 def problems_of(config: dict[str, Any], **kwargs: Any) -> list[str]:
@@ -88,7 +94,11 @@ BAD_INPUTS = [
         "network.existing",
         "outside the region us-east-1",
     ),
-    ({"tier": "production", "ingress": {"certificateArn": CERTIFICATE}}, "awsAccountId", "required for a production"),
+    (
+        {"tier": "production", "hub": PLAIN_OAUTH, "ingress": {"certificateArn": CERTIFICATE, "hostname": "hub.x.edu"}},
+        "awsAccountId",
+        "required for a production",
+    ),
     ({"aws:profile": "teaching"}, "aws:profile", "AWS_PROFILE"),
     ({"kubernetes:context": "kind"}, "kubernetes:context", "builds its own providers"),
     ({"project": "other"}, "project", "comes from Pulumi"),
@@ -134,7 +144,8 @@ BAD_INPUTS = [
         {
             "tier": "production",
             "awsAccountId": "123456789012",
-            "ingress": {"certificateArn": CERTIFICATE},
+            "hub": PLAIN_OAUTH,
+            "ingress": {"certificateArn": CERTIFICATE, "hostname": "hub.x.edu"},
             "cluster": {"coreNodes": {"minSize": 1, "desiredSize": 1}},
         },
         "cluster.coreNodes.minSize",
@@ -161,11 +172,11 @@ def test_every_problem_is_reported_at_once() -> None:
     config = {"tier": "prod", "aws:region": "nowhere", "network": {"availabilityZoneCount": 1, "vpcCidr": "x"}}
     problems = problems_of(config)
     keys = [p.split(": ")[1] for p in problems]
-    assert keys == ["tier", "aws:region", "network.availabilityZoneCount", "network.vpcCidr"], problems
+    assert keys == ["tier", "aws:region", "network.availabilityZoneCount", "network.vpcCidr", "hub"], problems
 
 
 def test_a_missing_required_key_is_named() -> None:
-    [problem] = problems_of({"aws:region": "eu-west-1"})
+    problem, *_ = problems_of({"aws:region": "eu-west-1", "hub": GOOD["hub"]})
     assert problem == "tst: tier: is required: one of production, staging, development, review.", problem
 
 
@@ -227,7 +238,13 @@ def test_the_tier_not_the_stack_name_decides_the_rules() -> None:
     assert named_like_prod.policy == policy_for(Tier.DEVELOPMENT)
     assert not named_like_prod.policy.nat_gateway_per_zone
     production = load(
-        {**GOOD, "tier": "production", "awsAccountId": "123456789012", "ingress": {"certificateArn": CERTIFICATE}},
+        {
+            **GOOD,
+            "tier": "production",
+            "awsAccountId": "123456789012",
+            "hub": PLAIN_OAUTH,
+            "ingress": {"certificateArn": CERTIFICATE, "hostname": "hub.x.edu"},
+        },
         stack="edu",
     )
     assert production.policy.protect_stateful_resources

@@ -34,7 +34,10 @@ def _fields(model: type[BaseModel], prefix: str) -> list[tuple[str, FieldInfo]]:
         found.append((path, field))
         inner = _model_in(field.annotation)
         if inner is not None:
-            found += _fields(inner, f"{path}.")
+            # a map of settings objects (groups by name) or a list of them (shared folders)
+            origin = get_origin(field.annotation)
+            container = ".<name>" if origin is dict else "[]" if origin is list else ""
+            found += _fields(inner, f"{path}{container}.")
     return found
 
 
@@ -62,7 +65,14 @@ def _type_name(annotation: Any) -> str:  # noqa: PLR0911 (one case per kind of t
         return " \\| ".join(f"`{m.value}`" for m in annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "object"
-    names = {int: "integer", str: "string", bool: "boolean", IPv4Network: "IPv4 CIDR", SecretStr: "secret string"}
+    names = {
+        int: "integer",
+        float: "number",
+        str: "string",
+        bool: "boolean",
+        IPv4Network: "IPv4 CIDR",
+        SecretStr: "secret string",
+    }
     if annotation in names:
         return names[annotation]
     raise TypeError(f"no reference name for the settings type {annotation!r}: add one to tools/config_reference.py")

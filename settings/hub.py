@@ -1,0 +1,256 @@
+"""Hub settings: who may log in, what each group gets, where home directories live, how it looks."""
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, Field, SecretStr, model_validator
+from pydantic.alias_generators import to_camel
+
+from settings.types import KeyedError, SettingsModel, matching
+
+_QUANTITY = re.compile(r"(\d+(\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?")
+_FACTORS = {
+    None: 1,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+}
+
+
+def quantity_bytes(quantity: str) -> float:
+    """`"2G"` is 2e9, `"512Mi"` is 536870912: Kubernetes' memory quantities in bytes."""
+    match = _QUANTITY.fullmatch(quantity)
+    if not match:
+        raise ValueError(f"{quantity!r} is not a Kubernetes quantity")
+    return float(match.group(1)) * _FACTORS[match.group(3)]
+
+
+def _check_quantity(quantity: str) -> str:
+    if not _QUANTITY.fullmatch(quantity):
+        raise ValueError("is not a Kubernetes quantity like 512M, 2G or 4Gi")
+    return quantity
+
+
+Quantity = Annotated[str, AfterValidator(_check_quantity)]
+GroupName = Annotated[str, matching(r"[\w .@-]{1,255}", "a group name (letters, digits, spaces and _ . @ -)")]
+Url = Annotated[str, matching(r"https://[^\s]+", "an https:// URL")]
+ImageName = Annotated[
+    str, matching(r"[a-z0-9]+([._/:-][a-z0-9]+)*", "a container image name like quay.io/jupyter/scipy-notebook")
+]
+ImageTag = Annotated[str, matching(r"[\w][\w.-]{0,127}", "an image tag like 2026-11-20 or a commit SHA")]
+
+
+FolderName = Annotated[str, matching(r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?", "a short name like course-material")]
+
+
+class Authenticator(StrEnum):
+    GENERIC_OAUTH = "generic-oauth"
+    GITHUB = "github"
+    CILOGON = "cilogon"
+    SHARED_PASSWORD = "shared-password"
+
+
+OAUTH = (Authenticator.GENERIC_OAUTH, Authenticator.GITHUB, Authenticator.CILOGON)
+
+
+class AuthSettings(SettingsModel):
+    authenticator: Authenticator = Field(
+        description=(
+            "How people log in: `generic-oauth` (any OAuth2/OIDC provider: Keycloak, Azure AD, Okta, a "
+            "university IdP), `github`, `cilogon`, or `shared-password` (one password for everyone; "
+            "development and review stacks only)."
+        ),
+    )
+    client_id: str | None = Field(default=None, description="OAuth client ID registered for this stack's hostname.")
+    client_secret: SecretStr | None = Field(
+        default=None,
+        description="OAuth client secret, as a secret (`pulumi config set --secret --path ...auth.clientSecret`).",
+    )
+    callback_url: Url | None = Field(
+        default=None,
+        description="OAuth callback URL. Left out: `https://<ingress.hostname>/hub/oauth_callback`.",
+    )
+    authorize_url: Url | None = Field(
+        default=None, description="`generic-oauth`: the provider's authorization endpoint."
+    )
+    token_url: Url | None = Field(default=None, description="`generic-oauth`: the provider's token endpoint.")
+    userdata_url: Url | None = Field(default=None, description="`generic-oauth`: the provider's userinfo endpoint.")
+    username_claim: str = Field(
+        default="preferred_username",
+        description="`generic-oauth`: the claim that becomes the JupyterHub username (`email`, `upn`, ...).",
+    )
+    groups_claim: str = Field(
+        default="groups",
+        description=(
+            "`generic-oauth`, `cilogon`: the claim listing the user's groups. JupyterHub keeps group membership "
+            "in step with it at every login, so the identity provider decides who is a student or instructor."
+        ),
+    )
+    allowed_users: list[str] = Field(default_factory=list, description="Usernames allowed to log in.")
+    allowed_groups: list[GroupName] = Field(
+        default_factory=list,
+        description=(
+            "Groups whose members may log in (GitHub: organizations). Empty, with no allowedUsers: anyone the "
+            "provider accepts."
+        ),
+    )
+    admin_users: list[str] = Field(default_factory=list, description="Usernames with admin rights in the hub.")
+    admin_groups: list[GroupName] = Field(default_factory=list, description="Groups whose members are hub admins.")
+    shared_password: SecretStr | None = Field(
+        default=None,
+        description="`shared-password`: the password, as a secret, at least 8 characters.",
+    )
+
+    @model_validator(mode="after")
+    def _complete_for_its_kind(self) -> Self:
+        if self.authenticator in OAUTH:
+            for key in ("client_id", "client_secret"):
+                if getattr(self, key) is None:
+                    raise KeyedError(to_camel(key), f"is required for the {self.authenticator.value} authenticator")
+        if self.authenticator is Authenticator.GENERIC_OAUTH:
+            for key in ("authorize_url", "token_url", "userdata_url"):
+                if getattr(self, key) is None:
+                    raise KeyedError(to_camel(key), "is required for the generic-oauth authenticator")
+        if self.authenticator is Authenticator.SHARED_PASSWORD:
+            password = self.shared_password
+            if password is None or len(password.get_secret_value()) < 8:
+                raise KeyedError("sharedPassword", "is required for shared-password, at least 8 characters")
+        return self
+
+
+class Resources(SettingsModel):
+    memory_guarantee: Quantity | None = Field(default=None, description="Memory reserved for each server.")
+    memory_limit: Quantity | None = Field(default=None, description="Memory a server may use before it is killed.")
+    cpu_guarantee: float | None = Field(default=None, gt=0, le=64, description="CPUs reserved for each server.")
+    cpu_limit: float | None = Field(default=None, gt=0, le=64, description="CPUs a server may use at most.")
+    image: str | None = Field(default=None, description="Groups only: another single-user image, `name:tag`.")
+
+    @model_validator(mode="after")
+    def _limits_above_guarantees(self) -> Self:
+        guarantee, limit = self.memory_guarantee, self.memory_limit
+        if guarantee and limit and quantity_bytes(limit) < quantity_bytes(guarantee):
+            raise KeyedError("memoryLimit", f"is below memoryGuarantee {guarantee}", limit)
+        if self.cpu_guarantee and self.cpu_limit and self.cpu_limit < self.cpu_guarantee:
+            raise KeyedError("cpuLimit", f"is below cpuGuarantee {self.cpu_guarantee}", self.cpu_limit)
+        return self
+
+
+class DefaultResources(Resources):
+    # About 50 students on one 8 vCPU / 32 GiB node: 50 x 0.55G guaranteed fits in what the node
+    # can allocate; the 2G limit is over-subscribed, since not everyone computes at once.
+    memory_guarantee: Quantity | None = Field(default="550M", description="Memory reserved for each server.")
+    memory_limit: Quantity | None = Field(default="2G", description="Memory a server may use before it is killed.")
+    cpu_guarantee: float | None = Field(default=0.1, gt=0, le=64, description="CPUs reserved for each server.")
+    cpu_limit: float | None = Field(default=2.0, gt=0, le=64, description="CPUs a server may use at most.")
+
+
+class SharedFolder(SettingsModel):
+    name: Annotated[
+        str, matching(r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?", "a short lowercase name like course-material")
+    ] = Field(description="Name of the folder; mounted at `<sharedMountPath>/<name>`.")
+    sub_path: str = Field(description="Directory on the shared filesystem, relative to its root (`courses/med101`).")
+    read_write_groups: list[GroupName] = Field(default_factory=list, description="Groups that may write (instructors).")
+    read_only_groups: list[GroupName] = Field(default_factory=list, description="Groups that may only read (students).")
+
+
+class StorageSettings(SettingsModel):
+    kind: Literal["none", "host-path", "nfs", "ebs"] = Field(
+        default="ebs",
+        description=(
+            "Where home directories live: `host-path` (a shared filesystem already mounted on every node), "
+            "`nfs` (a server and export), `ebs` (one EBS volume per user, the chart's dynamic volumes), or `none`."
+        ),
+    )
+    host_path: str | None = Field(
+        default=None, description="`host-path`: the shared filesystem's mount point on the nodes."
+    )
+    nfs_server: str | None = Field(default=None, description="`nfs`: the server's hostname or address.")
+    nfs_path: str | None = Field(default=None, description="`nfs`: the exported path.")
+    homes_sub_path: str = Field(
+        default="home",
+        description="`host-path`, `nfs`: directory under the filesystem's root holding one sub-directory per user.",
+    )
+    capacity: Quantity = Field(default="10Gi", description="`ebs`: size of each user's volume.")
+    shared_folders: list[SharedFolder] = Field(
+        default_factory=list, description="`host-path`, `nfs`: per-group folders, read-only or read-write by group."
+    )
+    shared_mount_path: str = Field(default="/home/jovyan/shared", description="Where shared folders appear.")
+
+    @model_validator(mode="after")
+    def _complete_for_its_kind(self) -> Self:
+        if self.kind == "host-path" and not self.host_path:
+            raise KeyedError("hostPath", "is required for host-path storage")
+        if self.kind == "nfs" and not (self.nfs_server and self.nfs_path):
+            raise KeyedError("nfsServer" if not self.nfs_server else "nfsPath", "is required for nfs storage")
+        if self.shared_folders and self.kind not in ("host-path", "nfs"):
+            raise KeyedError("sharedFolders", "needs a shared filesystem: kind host-path or nfs", self.kind)
+        return self
+
+
+class Image(SettingsModel):
+    name: ImageName = Field(description="Image name without the tag.")
+    tag: ImageTag = Field(description="Image tag; CI sets it per commit (see the README).")
+
+
+class BrandingSettings(SettingsModel):
+    title: str = Field(default="JupyterHub", max_length=80, description="Title in the browser tab and the page header.")
+    logo: str | None = Field(
+        default=None,
+        pattern=r"^branding/[\w.-]+\.(png|svg)$",
+        description="Logo file in the repository, like `branding/university.svg`.",
+    )
+    accent_color: str = Field(default="#f37524", pattern=r"^#[0-9a-fA-F]{6}$", description="Accent colour, `#rrggbb`.")
+
+
+class HubSettings(SettingsModel):
+    auth: AuthSettings = Field(description="Who may log in, and how. Every stack says it.")
+    hub_image: Image | None = Field(default=None, description="The hub's image. Left out: the chart's own.")
+    singleuser_image: Image = Field(
+        default_factory=lambda: Image(name="quay.io/jupyter/scipy-notebook", tag="2026-11-16"),
+        description="The students' notebook image.",
+    )
+    resources: DefaultResources = Field(default_factory=DefaultResources, description="What every server gets.")
+    groups: dict[GroupName, Resources] = Field(
+        default_factory=dict,
+        description=(
+            "More for some groups, by group name: a user in several groups gets the largest of each value "
+            "(memory, CPU) among them; the image of the group that sorts last."
+        ),
+    )
+    storage: StorageSettings = Field(
+        default_factory=StorageSettings, description="Home directories and shared folders."
+    )
+    branding: BrandingSettings = Field(
+        default_factory=BrandingSettings, description="How the hub looks: title, logo, accent colour."
+    )
+    idle_timeout_minutes: int | None = Field(
+        default=None,
+        ge=10,
+        le=1440,
+        description="Stop servers idle this long. Left out: 60 in production, 30 elsewhere.",
+    )
+    max_age_hours: int | None = Field(
+        default=None,
+        ge=1,
+        le=168,
+        description="Stop servers running this long. Left out: 12 in production, 4 elsewhere.",
+    )
+    placeholders: int | None = Field(
+        default=None,
+        ge=0,
+        le=500,
+        description=(
+            "User placeholders: empty pods holding room for that many students so a class does not wait for "
+            "new nodes. Left out: 20 in production, 5 in staging, 0 elsewhere."
+        ),
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="A PostgreSQL URL for the hub's database, as a secret. Left out: SQLite on a volume.",
+    )
