@@ -9,11 +9,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from charts.jupyterhub import JupyterHubOptions
 from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.cluster_handle import ClusterHandle
 from components.core_nodes import CoreNodes, CoreNodesArgs
 from components.ebs_csi_driver import EbsCsiDriver, EbsCsiDriverArgs
 from components.eks_cluster import EksCluster, EksClusterArgs
+from components.jupyterhub import JupyterHub, JupyterHubArgs
 from components.kubeconfig_cluster import KubeconfigCluster, KubeconfigClusterArgs
 from components.network import Network, NetworkArgs
 from components.node_termination_handler import NodeTerminationHandler, NodeTerminationHandlerArgs
@@ -26,6 +28,8 @@ from settings.cluster import ClusterMode
 settings = load_settings()
 cluster_settings, prerequisites = settings.cluster, settings.prerequisites
 cluster: ClusterHandle
+referenced: ReferencedCluster | None = None  # stack mode: the stack whose cluster this one shares
+ingress_class: pulumi.Input[str | None] = None  # the IngressClass the hub's Ingress uses
 platform_nodes: list[pulumi.Resource] = []  # what platform pods wait for: nodes to run on
 
 if cluster_settings.mode is ClusterMode.EKS:
@@ -113,9 +117,8 @@ elif cluster_settings.mode is ClusterMode.KUBECONFIG:
         ),
     ).handle
 else:
-    cluster = ReferencedCluster(
-        settings.name("cluster"), ReferencedClusterArgs(stack=str(cluster_settings.stack))
-    ).handle
+    referenced = ReferencedCluster(settings.name("cluster"), ReferencedClusterArgs(stack=str(cluster_settings.stack)))
+    cluster = referenced.handle
 
 # Prerequisites. A stack in `stack` mode uses those of the stack whose cluster it shares.
 if cluster_settings.mode is not ClusterMode.STACK:
@@ -190,6 +193,41 @@ if cluster_settings.mode is not ClusterMode.STACK:
         )
         pulumi.export("ingressClass", traefik.ingress_class)
         pulumi.export("loadBalancerHostname", traefik.load_balancer_hostname)
+        ingress_class = traefik.ingress_class
+
+# The hub. A review stack's hostname is its name under the test stack's review domain.
+hostname: pulumi.Input[str | None] = settings.ingress.hostname
+if referenced is not None:
+    hostname = pulumi.Output.concat(settings.prefix, ".", referenced.review_domain)
+    ingress_class = referenced.ingress_class
+ebs_class = cluster_settings.mode is ClusterMode.EKS and prerequisites.ebs_csi_driver.enabled
+hub = JupyterHub(
+    settings.name("jupyterhub"),
+    JupyterHubArgs(
+        options=JupyterHubOptions(
+            prefix=settings.prefix,
+            tier=settings.tier.value,
+            production=settings.policy.protect_stateful_resources,
+            hub=settings.hub,
+            hostname=None,
+            ingress_class=None,
+            secret_name=settings.name("hub-secrets"),
+            secret_keys=(),
+            storage_class=settings.name("gp3") if ebs_class else None,
+            on_eks=cluster_settings.mode is not ClusterMode.KUBECONFIG,
+            placeholders=settings.user_placeholders,
+            idle_timeout_minutes=settings.idle_timeout_minutes,
+            max_age_hours=settings.max_age_hours,
+        ),
+        namespace=settings.name("hub"),
+        release_name=settings.name("jupyterhub"),
+        hostname=hostname,
+        ingress_class=ingress_class,
+        depends_on=platform_nodes,
+    ),
+    opts=pulumi.ResourceOptions(providers=[cluster.provider]),
+)
+pulumi.export("hubUrl", hub.hub_url)
 
 pulumi.export("prefix", settings.prefix)
 pulumi.export("tier", settings.tier.value)

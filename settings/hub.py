@@ -83,7 +83,11 @@ class AuthSettings(SettingsModel):
     userdata_url: Url | None = Field(default=None, description="`generic-oauth`: the provider's userinfo endpoint.")
     username_claim: str = Field(
         default="preferred_username",
-        description="`generic-oauth`: the claim that becomes the JupyterHub username (`email`, `upn`, ...).",
+        description="`generic-oauth`, `cilogon`: the claim that becomes the username (`email`, `eppn`, ...).",
+    )
+    cilogon_idp: Url | None = Field(
+        default=None,
+        description="`cilogon`: the university identity provider CILogon should send people to (its entity ID).",
     )
     groups_claim: str = Field(
         default="groups",
@@ -117,6 +121,8 @@ class AuthSettings(SettingsModel):
             for key in ("authorize_url", "token_url", "userdata_url"):
                 if getattr(self, key) is None:
                     raise KeyedError(to_camel(key), "is required for the generic-oauth authenticator")
+        if self.authenticator is Authenticator.CILOGON and self.cilogon_idp is None:
+            raise KeyedError("cilogonIdp", "is required for the cilogon authenticator")
         if self.authenticator is Authenticator.SHARED_PASSWORD:
             password = self.shared_password
             if password is None or len(password.get_secret_value()) < 8:

@@ -229,6 +229,19 @@ class StackSettings(StackConfig):
         return self.prerequisites.traefik.replicas or self.policy.min_replicas
 
     @property
+    def user_placeholders(self) -> int:
+        configured = self.hub.placeholders
+        return self.policy.user_placeholders if configured is None else configured
+
+    @property
+    def idle_timeout_minutes(self) -> int:
+        return self.hub.idle_timeout_minutes or self.policy.idle_timeout_minutes
+
+    @property
+    def max_age_hours(self) -> int:
+        return self.hub.max_age_hours or self.policy.max_age_hours
+
+    @property
     def aws_tags(self) -> dict[str, str]:
         """Default tags of the AWS provider: on every resource that takes tags, usable for cost allocation."""
         return {

@@ -21,7 +21,9 @@ RULE = "aws:cloudwatch/eventRule:EventRule"
 
 
 def releases(run: ProgramRun) -> dict[str, Registration]:
-    return {r.inputs["name"].removeprefix(f"{run.stack}-"): r for r in run.by_type(RELEASE)}
+    """The prerequisites' Helm releases by chart role (the hub's own release left out)."""
+    found = {r.inputs["name"].removeprefix(f"{run.stack}-"): r for r in run.by_type(RELEASE)}
+    return {role: release for role, release in found.items() if role != "jupyterhub"}
 
 
 def values(run: ProgramRun, release: str) -> dict[str, Any]:

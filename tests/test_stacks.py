@@ -74,7 +74,8 @@ def test_no_secret_reaches_the_plan_files(stack: str, stack_runs: dict[str, Prog
     assert PLACEHOLDER_SECRET not in text
     secrets = [s.value for s in _secrets([r.inputs for r in run.resources]) + _secrets(run.outputs)]
     for secret in secrets:
-        assert json.dumps(secret) not in text
+        if secret:  # an empty secret (no kubeconfig given) cannot leak anything
+            assert json.dumps(secret) not in text
     assert text.count(SECRET) >= len(secrets)
 
 

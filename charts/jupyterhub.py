@@ -1,0 +1,280 @@
+"""Values for the zero-to-jupyterhub chart, from the stack's settings.
+
+Invariants guarded here: every name the chart builds starts with the stack prefix
+(`fullnameOverride`, the pod and volume name templates); no secret is in the values (the hub
+reads them from a Kubernetes Secret through its environment); what differs between stacks and
+is not a chart value goes under `custom`, where the constant snippets in `hub_config/` read it.
+"""
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from charts import USER_PLACEHOLDER_PRIORITY
+from settings.hub import OAUTH, Authenticator, HubSettings, quantity_bytes
+
+HUB_CONFIG_DIR = Path(__file__).resolve().parent.parent / "hub_config"
+BRANDING_DIR = Path(__file__).resolve().parent.parent / "branding"
+TEMPLATES_PATH = "/usr/local/etc/jupyterhub/templates"
+LOGO_DIR = "/usr/local/etc/jupyterhub/branding"
+
+# The Kubernetes Secret the hub's environment reads, and its keys by environment variable.
+SECRET_ENVIRONMENT = {
+    "OAUTH_CLIENT_SECRET": "client-secret",  # OAuthenticator reads it from here by itself
+    "SHARED_PASSWORD": "shared-password",
+    "HUB_DB_URL": "database-url",
+}
+
+_AUTHENTICATOR_CLASS = {
+    Authenticator.GENERIC_OAUTH: "generic-oauth",
+    Authenticator.GITHUB: "github",
+    Authenticator.CILOGON: "cilogon",
+    Authenticator.SHARED_PASSWORD: "shared-password",
+}
+
+
+@dataclass(frozen=True)
+class JupyterHubOptions:
+    prefix: str
+    tier: str
+    production: bool
+    hub: HubSettings
+    hostname: str | None
+    ingress_class: str | None
+    secret_name: str
+    secret_keys: tuple[str, ...]
+    """The keys the Secret holds (client-secret, shared-password, database-url)."""
+    storage_class: str | None
+    on_eks: bool
+    placeholders: int
+    idle_timeout_minutes: int
+    max_age_hours: int
+
+
+def hub_snippets() -> dict[str, str]:
+    """The constant hub-side Python, by file name: z2jh runs `hub.extraConfig` in key order."""
+    return {path.stem: path.read_text() for path in sorted(HUB_CONFIG_DIR.glob("*.py"))}
+
+
+def jupyterhub_values(options: JupyterHubOptions) -> dict[str, Any]:
+    hub = options.hub
+    values: dict[str, Any] = {
+        # The chart names everything after this: dev-hub, dev-proxy-public, priority class dev, ...
+        "fullnameOverride": options.prefix,
+        "hub": _hub(options),
+        "proxy": {
+            "service": {"type": "ClusterIP"},
+            "chp": {"resources": {"requests": {"cpu": "100m", "memory": "256Mi"}}},
+        },
+        "singleuser": _singleuser(options),
+        "scheduling": _scheduling(options),
+        "cull": {
+            "enabled": True,
+            "timeout": options.idle_timeout_minutes * 60,
+            "maxAge": options.max_age_hours * 3600,
+            "every": 300,
+        },
+        "ingress": _ingress(options),
+        "custom": _custom(options),
+    }
+    if hub.hub_image is not None:
+        values["hub"]["image"] = {"name": hub.hub_image.name, "tag": hub.hub_image.tag}
+    return values
+
+
+def _hub(options: JupyterHubOptions) -> dict[str, Any]:
+    hub, auth = options.hub, options.hub.auth
+    config: dict[str, Any] = {
+        "JupyterHub": {"authenticator_class": _AUTHENTICATOR_CLASS[auth.authenticator]},
+        "Authenticator": {
+            "allowed_users": sorted(auth.allowed_users),
+            "admin_users": sorted(auth.admin_users),
+            # No allow list at all means: anyone the identity provider lets through.
+            "allow_all": not (auth.allowed_users or auth.allowed_groups),
+        },
+    }
+    if auth.authenticator in OAUTH:
+        callback = auth.callback_url or (f"https://{options.hostname}/hub/oauth_callback" if options.hostname else None)
+        oauth: dict[str, Any] = {"client_id": auth.client_id, "oauth_callback_url": callback}
+        if auth.authenticator is Authenticator.GITHUB:
+            oauth["allowed_organizations"] = sorted(auth.allowed_groups)
+        else:
+            # Group membership follows the identity provider's claim at every login.
+            oauth |= {
+                "manage_groups": True,
+                "auth_state_groups_key": f"oauth_user.{auth.groups_claim}",
+                "allowed_groups": sorted(auth.allowed_groups),
+                "admin_groups": sorted(auth.admin_groups),
+            }
+        if auth.authenticator is Authenticator.CILOGON:
+            claim = {"username_derivation": {"username_claim": auth.username_claim}}
+            oauth["allowed_idps"] = {auth.cilogon_idp: claim}
+        if auth.authenticator is Authenticator.GENERIC_OAUTH:
+            oauth |= {
+                "authorize_url": auth.authorize_url,
+                "token_url": auth.token_url,
+                "userdata_url": auth.userdata_url,
+                "username_claim": auth.username_claim,
+                "scope": ["openid", "profile", "email"],
+            }
+        class_name = {
+            Authenticator.GENERIC_OAUTH: "GenericOAuthenticator",
+            Authenticator.GITHUB: "GitHubOAuthenticator",
+            Authenticator.CILOGON: "CILogonOAuthenticator",
+        }[auth.authenticator]
+        config[class_name] = {k: v for k, v in oauth.items() if v is not None}
+
+    if hub.branding.logo is not None:
+        config["JupyterHub"]["logo_file"] = f"{LOGO_DIR}/{Path(hub.branding.logo).name}"
+    values: dict[str, Any] = {
+        "config": config,
+        "extraConfig": hub_snippets(),
+        "extraEnv": {
+            variable: {"valueFrom": {"secretKeyRef": {"name": options.secret_name, "key": key}}}
+            for variable, key in SECRET_ENVIRONMENT.items()
+            if key in options.secret_keys
+        },
+        "templatePaths": [TEMPLATES_PATH],
+        "templateVars": {
+            "platform_title": hub.branding.title,
+            "accent_color": hub.branding.accent_color,
+            # Every page of a non-production hub says so, in the accent colour.
+            "announcement": None if options.production else f"{options.tier.title()} environment: {options.prefix}",
+        },
+        "extraFiles": _branding_files(options),
+        "resources": {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
+        "networkPolicy": {"enabled": True},
+        # Fail fast when the cluster cannot start servers, rather than queue a whole class.
+        "concurrentSpawnLimit": 64,
+        "consecutiveFailureLimit": 10,
+    }
+    if hub.database_url is not None:
+        values["db"] = {"type": "postgres"}  # the URL comes from the Secret (HUB_DB_URL)
+    elif options.storage_class is not None:
+        values["db"] = {"type": "sqlite-pvc", "pvc": {"storageClassName": options.storage_class}}
+    return values
+
+
+def _singleuser(options: JupyterHubOptions) -> dict[str, Any]:
+    hub, resources = options.hub, options.hub.resources
+    values: dict[str, Any] = {
+        # KubeSpawner expands these per user; {user_server} is the escaped user (and server) name.
+        "podNameTemplate": f"{options.prefix}-jupyter-{{user_server}}",
+        "image": {"name": hub.singleuser_image.name, "tag": hub.singleuser_image.tag},
+        "memory": {"guarantee": resources.memory_guarantee, "limit": resources.memory_limit},
+        "cpu": {"guarantee": resources.cpu_guarantee, "limit": resources.cpu_limit},
+        # The instance metadata service holds the node's credentials: never reachable from a server.
+        "cloudMetadata": {"blockWithIptables": True},
+        "networkPolicy": {"enabled": True, "egressAllowRules": {"cloudMetadataServer": False}},
+        "storage": _storage(options),
+    }
+    return values
+
+
+def _storage(options: JupyterHubOptions) -> dict[str, Any]:
+    storage = options.hub.storage
+    if storage.kind == "ebs":
+        return {
+            "type": "dynamic",
+            "capacity": storage.capacity,
+            "dynamic": {
+                "storageClass": options.storage_class,
+                "pvcNameTemplate": f"{options.prefix}-claim-{{user_server}}",
+                "volumeNameTemplate": "home",
+            },
+        }
+    if storage.kind == "none":
+        return {"type": "none"}
+    # A shared filesystem: each user sees only their own sub-directory, {username} expanded and
+    # escaped by KubeSpawner (see the README).
+    source: dict[str, Any] = (
+        {"hostPath": {"path": storage.host_path, "type": "Directory"}}
+        if storage.kind == "host-path"
+        else {"nfs": {"server": storage.nfs_server, "path": storage.nfs_path}}
+    )
+    return {
+        "type": "none",
+        "extraVolumes": [{"name": "shared-filesystem", **source}],
+        "extraVolumeMounts": [
+            {
+                "name": "shared-filesystem",
+                "mountPath": "/home/jovyan",
+                "subPath": f"{storage.homes_sub_path}/{{username}}",
+            }
+        ],
+    }
+
+
+def _scheduling(options: JupyterHubOptions) -> dict[str, Any]:
+    # On EKS, user servers must land on the spot user nodes and the hub on core nodes; a cluster
+    # from a kubeconfig (kind) labels nothing, so there it is only a preference.
+    match = "require" if options.on_eks else "prefer"
+    return {
+        "userScheduler": {"enabled": True},
+        "podPriority": {"enabled": True, "userPlaceholderPriority": USER_PLACEHOLDER_PRIORITY},
+        "userPlaceholder": {"enabled": options.placeholders > 0, "replicas": options.placeholders},
+        "corePods": {"nodeAffinity": {"matchNodePurpose": match}},
+        "userPods": {"nodeAffinity": {"matchNodePurpose": match}},
+    }
+
+
+def _ingress(options: JupyterHubOptions) -> dict[str, Any]:
+    if options.hostname is None:
+        return {"enabled": False}
+    values: dict[str, Any] = {"enabled": True, "hosts": [options.hostname], "pathType": "Prefix"}
+    if options.ingress_class is not None:
+        values["ingressClassName"] = options.ingress_class
+    return values
+
+
+def _custom(options: JupyterHubOptions) -> dict[str, Any]:
+    """What the snippets in hub_config/ read with z2jh's get_config("custom.<key>")."""
+    hub = options.hub
+    return {
+        # Bytes and CPUs as numbers, so the hub compares groups without parsing quantities.
+        "groups": {
+            name: {
+                key: value
+                for key, value in {
+                    "memGuarantee": quantity_bytes(group.memory_guarantee) if group.memory_guarantee else None,
+                    "memLimit": quantity_bytes(group.memory_limit) if group.memory_limit else None,
+                    "cpuGuarantee": group.cpu_guarantee,
+                    "cpuLimit": group.cpu_limit,
+                    "image": group.image,
+                }.items()
+                if value is not None
+            }
+            for name, group in sorted(hub.groups.items())
+        },
+        "sharedFolders": [
+            {
+                "name": folder.name,
+                "subPath": folder.sub_path,
+                "readWrite": sorted(folder.read_write_groups),
+                "readOnly": sorted(folder.read_only_groups),
+            }
+            for folder in hub.storage.shared_folders
+        ],
+        "sharedMountPath": hub.storage.shared_mount_path,
+    }
+
+
+def _branding_files(options: JupyterHubOptions) -> dict[str, Any]:
+    files: dict[str, Any] = {
+        "page-template": {
+            "mountPath": f"{TEMPLATES_PATH}/page.html",
+            "stringData": (BRANDING_DIR / "page.html").read_text(),
+        }
+    }
+    logo = options.hub.branding.logo
+    if logo is not None:
+        files["logo"] = {
+            "mountPath": f"{LOGO_DIR}/{Path(logo).name}",
+            "binaryData": _base64(BRANDING_DIR.parent / logo),
+        }
+    return files
+
+
+def _base64(path: Path) -> str:
+    return base64.b64encode(path.read_bytes()).decode()
