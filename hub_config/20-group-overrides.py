@@ -6,7 +6,7 @@
 # A user in several groups gets the largest memory and CPU among them (an instructor who is also
 # enrolled as a student keeps the instructor's resources) and the image of the group that sorts
 # last; shared folders are added to the user's mounts, read-write if any of the user's groups may
-# write. A callable, because list traits (volume_mounts) are replaced, not merged, by overrides.
+# write. A callable, so the choice can look at all of a user's groups at once.
 
 RESOURCE_TRAITS = {
     "memGuarantee": "mem_guarantee",
@@ -46,8 +46,15 @@ def overrides_for(user_groups, groups, folders, mount_path):
         override["image"] = images[-1]
     mounts = folder_mounts(user_groups, folders, mount_path)
     if mounts:
-        override["volume_mounts"] = lambda spawner: [*spawner.volume_mounts, *mounts]
+        override["volume_mounts"] = lambda spawner: with_mounts(spawner.volume_mounts, mounts)
     return override or None
+
+
+def with_mounts(current, mounts):
+    """The spawner's mounts plus `mounts`: z2jh keeps them in a dict by key, KubeSpawner allows a list."""
+    if isinstance(current, dict):
+        return {**current, **{f"shared-{m['mountPath']}": m for m in mounts}}
+    return [*current, *mounts]
 
 
 def group_overrides(spawner):

@@ -9,31 +9,23 @@ from pydantic.alias_generators import to_camel
 
 from settings.types import KeyedError, SettingsModel, matching
 
-_QUANTITY = re.compile(r"(\d+(\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?")
-_FACTORS = {
-    None: 1,
-    "k": 10**3,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-}
+# Memory sizes as JupyterHub reads them (its ByteSpecification): K, M, G and T are powers of
+# 1024, so "2G" is 2 GiB both here and in the pod's resources.
+_QUANTITY = re.compile(r"(\d+(\.\d+)?)([KMGT])?")
+_FACTORS = {None: 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 
-def quantity_bytes(quantity: str) -> float:
-    """`"2G"` is 2e9, `"512Mi"` is 536870912: Kubernetes' memory quantities in bytes."""
+def quantity_bytes(quantity: str) -> int:
+    """`"2G"` is 2147483648 bytes, as JupyterHub and the pod's resources have it."""
     match = _QUANTITY.fullmatch(quantity)
     if not match:
-        raise ValueError(f"{quantity!r} is not a Kubernetes quantity")
-    return float(match.group(1)) * _FACTORS[match.group(3)]
+        raise ValueError(f"{quantity!r} is not a memory size")
+    return int(float(match.group(1)) * _FACTORS[match.group(3)])
 
 
 def _check_quantity(quantity: str) -> str:
     if not _QUANTITY.fullmatch(quantity):
-        raise ValueError("is not a Kubernetes quantity like 512M, 2G or 4Gi")
+        raise ValueError("is not a memory size like 512M or 2G (K, M, G, T count in powers of 1024)")
     return quantity
 
 

@@ -1,0 +1,185 @@
+"""The hub as its pod would run it: the chart's own jupyterhub_config.py, fed the values this
+program renders, and a real KubeSpawner building the pods of sample users."""
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from traitlets.config import Config
+
+from tests.conftest import BASE_CONFIG, RunConfig
+from tests.hub_harness import load_hub_config, pod_for, write_hub_files
+from tests.test_chart_contracts import chart_of, kubernetes_version, unwrap
+from tools.charts import render
+from tools.program import ProgramRun
+
+Pod = dict[str, Any]
+MIB, GIB = 2**20, 2**30  # JupyterHub reads "M" and "G" as powers of 1024
+HubFor = Callable[[ProgramRun], Config]
+
+
+@pytest.fixture
+def hub_for(tmp_path: Path) -> HubFor:
+    """The hub configuration of a planned stack."""
+
+    def load(run: ProgramRun, version: str = "1.35") -> Config:
+        [release] = [
+            r for r in run.by_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"].endswith("-jupyterhub")
+        ]
+        objects = render(
+            chart_of(release),
+            release=release.inputs["name"],
+            namespace=release.inputs["namespace"],
+            values=unwrap(release.inputs["values"]),
+            kube_version=f"{version}.0",
+        )
+        folder = tmp_path / run.stack
+        config_file = write_hub_files(objects, run.stack, folder)
+        return load_hub_config(config_file, run.stack, f"{run.stack}-hub", {"SHARED_PASSWORD": "from-the-secret"})
+
+    return load
+
+
+def pod(config: Config, user: str, groups: list[str] | None = None) -> Pod:
+    return asyncio.run(pod_for(config, user, groups or []))
+
+
+def resources(spec: Pod) -> dict[str, Any]:
+    found: dict[str, Any] = spec["spec"]["containers"][0]["resources"]
+    return found
+
+
+def mounts(spec: Pod) -> dict[str, dict[str, Any]]:
+    return {m["mountPath"]: m for m in spec["spec"]["containers"][0].get("volumeMounts", [])}
+
+
+@pytest.mark.parametrize("stack", ["dev", "tst", "prod", "local"])
+def test_user_pods_carry_the_prefix(stack: str, stack_runs: dict[str, ProgramRun], hub_for: HubFor) -> None:
+    config = hub_for(stack_runs[stack], kubernetes_version(stack))
+    assert pod(config, "alice")["metadata"]["name"] == f"{stack}-jupyter-alice"
+    # KubeSpawner escapes names that are not DNS labels, and keeps them apart with a hash
+    escaped = pod(config, "Alice.Smith@x.org")["metadata"]["name"]
+    assert escaped.startswith(f"{stack}-jupyter-alice-smith-x-org-") and len(escaped) <= 63
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_on_eks_user_pods_require_user_nodes_and_tolerate_their_taint(
+    stack: str, stack_runs: dict[str, ProgramRun], hub_for: HubFor
+) -> None:
+    spec = pod(hub_for(stack_runs[stack]), "alice")["spec"]
+    [term] = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    assert {"key": "hub.jupyter.org/node-purpose", "operator": "In", "values": ["user"]} in term["matchExpressions"]
+    taint = {"key": "hub.jupyter.org/dedicated", "operator": "Equal", "value": "user", "effect": "NoSchedule"}
+    assert taint in spec["tolerations"]
+    assert spec["schedulerName"] == f"{stack}-user-scheduler"
+    assert spec["priorityClassName"] == f"{stack}-default-priority" or spec["priorityClassName"].startswith(stack)
+
+
+def test_on_a_local_cluster_user_nodes_are_only_preferred(stack_runs: dict[str, ProgramRun], hub_for: HubFor) -> None:
+    affinity = pod(hub_for(stack_runs["local"]), "alice")["spec"]["affinity"]["nodeAffinity"]
+    assert "requiredDuringSchedulingIgnoredDuringExecution" not in affinity
+
+
+def test_groups_get_their_resources_and_everyone_else_the_defaults(
+    stack_runs: dict[str, ProgramRun], hub_for: HubFor
+) -> None:
+    config = hub_for(stack_runs["tst"])
+    student, instructor = pod(config, "sam", ["med101-students"]), pod(config, "ines", ["instructors"])
+    assert resources(student) == {
+        "requests": {"cpu": 0.1, "memory": 550 * MIB},
+        "limits": {"cpu": 2.0, "memory": 2 * GIB},
+    }
+    assert resources(instructor) == {
+        "requests": {"cpu": 0.5, "memory": 2 * GIB},
+        "limits": {"cpu": 4.0, "memory": 8 * GIB},
+    }
+
+
+def test_a_user_in_two_groups_gets_the_larger_of_each(run_config: RunConfig, hub_for: HubFor) -> None:
+    groups = {
+        "data-science": {"memoryGuarantee": "4G", "memoryLimit": "8G", "cpuLimit": 1, "image": "example/ds:1"},
+        "gpu-course": {"memoryGuarantee": "1G", "memoryLimit": "2G", "cpuGuarantee": 2, "cpuLimit": 4},
+    }
+    run = run_config({"hub": {**BASE_CONFIG["hub"], "groups": groups}})
+    both = pod(hub_for(run), "kim", ["gpu-course", "data-science"])
+    assert resources(both) == {
+        "requests": {"cpu": 2.0, "memory": 4 * GIB},
+        "limits": {"cpu": 4.0, "memory": 8 * GIB},
+    }
+    assert both["spec"]["containers"][0]["image"] == "example/ds:1"
+
+
+def test_each_user_mounts_their_own_home_and_their_groups_folders(run_config: RunConfig, hub_for: HubFor) -> None:
+    storage = {
+        "kind": "nfs",
+        "nfsServer": "files.example.edu",
+        "nfsPath": "/export/jupyter",
+        "sharedFolders": [
+            {
+                "name": "med101",
+                "subPath": "courses/med101",
+                "readWriteGroups": ["instructors"],
+                "readOnlyGroups": ["med101-students"],
+            }
+        ],
+    }
+    run = run_config({"hub": {**BASE_CONFIG["hub"], "storage": storage}})
+    config = hub_for(run)
+    student, instructor, other = (
+        pod(config, "sam", ["med101-students"]),
+        pod(config, "ines", ["instructors", "med101-students"]),
+        pod(config, "olga", ["physics"]),
+    )
+    assert mounts(student)["/home/jovyan"]["subPath"] == "home/sam"
+    assert mounts(instructor)["/home/jovyan"]["subPath"] == "home/ines"
+    assert mounts(student)["/home/jovyan/shared/med101"] == {
+        "mountPath": "/home/jovyan/shared/med101",
+        "name": "shared-filesystem",
+        "readOnly": True,
+        "subPath": "courses/med101",
+    }
+    assert mounts(instructor)["/home/jovyan/shared/med101"]["readOnly"] is False
+    assert "/home/jovyan/shared/med101" not in mounts(other)
+    [volume] = [v for v in student["spec"]["volumes"] if v["name"] == "shared-filesystem"]
+    assert volume["nfs"] == {"server": "files.example.edu", "path": "/export/jupyter"}
+
+
+def test_usernames_are_escaped_into_paths_by_kubespawner(run_config: RunConfig, hub_for: HubFor) -> None:
+    storage = {"kind": "host-path", "hostPath": "/mnt/shared"}
+    run = run_config({"hub": {**BASE_CONFIG["hub"], "storage": storage}})
+    home = mounts(pod(hub_for(run), "Alice.Smith@x.org"))["/home/jovyan"]["subPath"]
+    assert home.startswith("home/alice") and "@" not in home and "/" not in home.removeprefix("home/")
+
+
+def test_ebs_homes_are_per_user_volumes_with_prefixed_claims(
+    stack_runs: dict[str, ProgramRun], hub_for: HubFor
+) -> None:
+    spec = pod(hub_for(stack_runs["dev"]), "alice")["spec"]
+    [home] = [v for v in spec["volumes"] if v["name"] == "home"]
+    assert home["persistentVolumeClaim"]["claimName"] == "dev-claim-alice"
+
+
+def test_the_shared_password_comes_from_the_secret(stack_runs: dict[str, ProgramRun], hub_for: HubFor) -> None:
+    config = hub_for(stack_runs["dev"])
+    assert config.SharedPasswordAuthenticator.user_password == "from-the-secret"
+    assert config.JupyterHub.authenticator_class == "shared-password"
+
+
+def test_an_oauth_hub_follows_the_identity_provider_s_groups(
+    stack_runs: dict[str, ProgramRun], hub_for: HubFor
+) -> None:
+    config = hub_for(stack_runs["prod"])
+    oauth = config.GenericOAuthenticator
+    assert oauth.manage_groups is True and oauth.auth_state_groups_key == "oauth_user.groups"
+    assert oauth.oauth_callback_url == "https://hub.example.edu/hub/oauth_callback"
+    assert oauth.admin_groups == ["jupyterhub-admins"]
+    assert "client_secret" not in oauth  # OAuthenticator reads it from the hub's environment
+    assert "announcement" not in config.JupyterHub.template_vars  # production shows no environment banner
+
+
+def test_other_tiers_say_so_on_every_page(stack_runs: dict[str, ProgramRun], hub_for: HubFor) -> None:
+    template_vars = hub_for(stack_runs["dev"]).JupyterHub.template_vars
+    assert template_vars["announcement"] == "Development environment: dev"
+    assert template_vars["platform_title"] and template_vars["accent_color"].startswith("#")
