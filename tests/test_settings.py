@@ -12,6 +12,7 @@ from tests.conftest import CERTIFICATE, PROJECT, RunConfig
 from tools.mocks import AwsLikeMocks
 
 PLAIN_OAUTH = {"auth": {"authenticator": "github", "clientId": "id", "clientSecret": "a-client-secret"}}
+GOOD_HUB = {"auth": {"authenticator": "shared-password", "sharedPassword": "a-password-for-tests"}}
 GOOD = {
     "tier": "development",
     "aws:region": "eu-west-1",
@@ -140,6 +141,38 @@ BAD_INPUTS = [
         "does not apply in cluster mode",
     ),
     ({"tier": "review"}, "cluster.mode", "must be stack or kubeconfig for a review stack"),
+    (
+        {"tier": "production", "awsAccountId": "123456789012", "ingress": {"certificateArn": CERTIFICATE}},
+        "hub.auth.authenticator",
+        "shared-password is for development and review stacks",
+    ),
+    (
+        {"hub": {"auth": {"authenticator": "github", "clientId": "id"}}},
+        "hub.auth.clientSecret",
+        "required for the github authenticator",
+    ),
+    (
+        {"hub": {**GOOD_HUB, "resources": {"memoryGuarantee": "4G", "memoryLimit": "2G"}}},
+        "hub.resources.memoryLimit",
+        "below memoryGuarantee 4G",
+    ),
+    ({"hub": {**GOOD_HUB, "resources": {"memoryLimit": "4Gx"}}}, "hub.resources.memoryLimit", "not a memory size"),
+    ({"ingress": {"hostname": "Hub_Example"}}, "ingress.hostname", "not a DNS name"),
+    (
+        {"hub": {**GOOD_HUB, "storage": {"kind": "nfs", "nfsServer": "fs"}}},
+        "hub.storage.nfsPath",
+        "required for nfs storage",
+    ),
+    (
+        {"hub": {**GOOD_HUB, "auth": {"authenticator": "shared-password", "sharedPassword": "short"}}},
+        "hub.auth.sharedPassword",
+        "at least 8 characters",
+    ),
+    (
+        {"hub": {**GOOD_HUB, "storage": {"sharedFolders": [{"name": "c", "subPath": "c"}]}}},
+        "hub.storage.sharedFolders",
+        "needs a shared filesystem",
+    ),
     (
         {
             "tier": "production",

@@ -21,6 +21,8 @@ from typing import Any
 from pulumi.runtime.rpc import UNKNOWN
 
 from settings import SettingsError
+from settings.hub import quantity_bytes
+from tools.capacity import INSTANCE_TYPES, students_per_node
 from tools.mocks import Registration, SecretValue
 from tools.program import ProgramRun, run_program
 from tools.stack_config import ROOT, StackFileError, read_stack_config
@@ -110,7 +112,30 @@ def render_summary(run: ProgramRun) -> str:
     lines = ["", f"Resources: {counts_line}", "", "By type:"]
     lines += [f"  {n:>4}  {t}" for t, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
     lines += ["", f"Longest dependency chain ({len(chain)}): " + " → ".join(_short(r) for r in chain)]
+    lines += _capacity_lines(run)
     return "\n".join(lines)
+
+
+def _capacity_lines(run: ProgramRun) -> list[str]:
+    """Students per user node, from the hub's guarantees and the spot groups' instance type."""
+    hubs = [r for r in run.by_type("kubernetes:helm.sh/v3:Release") if r.inputs.get("chart") == "jupyterhub"]
+    groups = run.by_type("aws:autoscaling/group:Group")
+    if not hubs or not groups:
+        return []
+    singleuser = plain(hubs[0].inputs["values"])["singleuser"]
+    overrides = groups[0].inputs["mixedInstancesPolicy"]["launchTemplate"]["overrides"]
+    instance_name = overrides[0]["instanceType"]
+    instance = INSTANCE_TYPES.get(instance_name)
+    if instance is None:
+        return ["", f"Students per user node: unknown for {instance_name} (add it to tools/capacity.py)"]
+    memory, cpu = singleuser["memory"]["guarantee"], singleuser["cpu"]["guarantee"]
+    capacity = students_per_node(instance, quantity_bytes(memory), cpu)
+    return [
+        "",
+        f"Students per user node: {capacity.students} on {instance_name} ({instance.vcpus} vCPU, "
+        f"{instance.memory_gib} GiB), bound by {capacity.bound} (memory {capacity.by_memory}, "
+        f"CPU {capacity.by_cpu}, pods {capacity.by_pods}) at {memory} and {cpu} CPU guaranteed",
+    ]
 
 
 def write_plan(run: ProgramRun, out: Path) -> tuple[Path, Path]:
