@@ -215,6 +215,11 @@ hub = JupyterHub(
             secret_keys=(),
             storage_class=settings.name("gp3") if ebs_class else None,
             on_eks=cluster_settings.mode is not ClusterMode.KUBECONFIG,
+            # TLS at the load balancer: our own certificate, or the test stack's for review stacks
+            https=settings.ingress.certificate_arn is not None or referenced is not None,
+            kubernetes_version=(
+                cluster_settings.kubernetes_version if cluster_settings.mode is ClusterMode.EKS else None
+            ),
             placeholders=settings.user_placeholders,
             idle_timeout_minutes=settings.idle_timeout_minutes,
             max_age_hours=settings.max_age_hours,

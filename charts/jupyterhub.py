@@ -47,6 +47,10 @@ class JupyterHubOptions:
     """The keys the Secret holds (client-secret, shared-password, database-url)."""
     storage_class: str | None
     on_eks: bool
+    https: bool
+    """Whether students reach the hub over HTTPS (TLS at the load balancer)."""
+    kubernetes_version: str | None
+    """The cluster's minor version, for z2jh's user scheduler; None when unknown (kubeconfig)."""
     placeholders: int
     idle_timeout_minutes: int
     max_age_hours: int
@@ -92,31 +96,39 @@ def _hub(options: JupyterHubOptions) -> dict[str, Any]:
             "admin_users": sorted(auth.admin_users),
             # No allow list at all means: anyone the identity provider lets through.
             "allow_all": not (auth.allowed_users or auth.allowed_groups),
+            # Someone taken off allowedUsers loses access, even though the hub has met them before.
+            "allow_existing_users": False,
         },
     }
+    if options.https and options.hostname:
+        # TLS ends at the load balancer: the hub must still build https:// URLs and Secure cookies.
+        config["JupyterHub"]["public_url"] = f"https://{options.hostname}/"
     if auth.authenticator in OAUTH:
         callback = auth.callback_url or (f"https://{options.hostname}/hub/oauth_callback" if options.hostname else None)
         oauth: dict[str, Any] = {"client_id": auth.client_id, "oauth_callback_url": callback}
+        username_claim, groups_claim = auth.claims
         if auth.authenticator is Authenticator.GITHUB:
-            oauth["allowed_organizations"] = sorted(auth.allowed_groups)
+            # Organization membership is private by default: reading it needs read:org.
+            oauth |= {"allowed_organizations": sorted(auth.allowed_groups), "scope": ["read:org"]}
         else:
             # Group membership follows the identity provider's claim at every login.
             oauth |= {
                 "manage_groups": True,
-                "auth_state_groups_key": f"oauth_user.{auth.groups_claim}",
+                "auth_state_groups_key": f"oauth_user.{groups_claim}",
                 "allowed_groups": sorted(auth.allowed_groups),
                 "admin_groups": sorted(auth.admin_groups),
             }
         if auth.authenticator is Authenticator.CILOGON:
-            claim = {"username_derivation": {"username_claim": auth.username_claim}}
+            claim = {"username_derivation": {"username_claim": username_claim}}
             oauth["allowed_idps"] = {auth.cilogon_idp: claim}
         if auth.authenticator is Authenticator.GENERIC_OAUTH:
             oauth |= {
                 "authorize_url": auth.authorize_url,
                 "token_url": auth.token_url,
                 "userdata_url": auth.userdata_url,
-                "username_claim": auth.username_claim,
-                "scope": ["openid", "profile", "email"],
+                "username_claim": username_claim,
+                "scope": list(auth.scope),
+                "userdata_from_id_token": auth.userdata_from_id_token,
             }
         class_name = {
             Authenticator.GENERIC_OAUTH: "GenericOAuthenticator",
@@ -145,9 +157,10 @@ def _hub(options: JupyterHubOptions) -> dict[str, Any]:
         "extraFiles": _branding_files(options),
         "resources": {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
         "networkPolicy": {"enabled": True},
-        # Fail fast when the cluster cannot start servers, rather than queue a whole class.
+        # Spawns queue beyond this many at once (a class logging in together), rather than overload the hub.
         "concurrentSpawnLimit": 64,
-        "consecutiveFailureLimit": 10,
+        # Never restart the hub over failed spawns: a spot shortage must not stop a running class.
+        "consecutiveFailureLimit": 0,
     }
     if hub.database_url is not None:
         values["db"] = {"type": "postgres"}  # the URL comes from the Secret (HUB_DB_URL)
@@ -162,14 +175,23 @@ def _singleuser(options: JupyterHubOptions) -> dict[str, Any]:
         # KubeSpawner expands these per user; {user_server} is the escaped user (and server) name.
         "podNameTemplate": f"{options.prefix}-jupyter-{{user_server}}",
         "image": {"name": hub.singleuser_image.name, "tag": hub.singleuser_image.tag},
-        "memory": {"guarantee": resources.memory_guarantee, "limit": resources.memory_limit},
+        # In bytes: JupyterHub reads "2G" as 2 GiB, Kubernetes (the placeholders' pods) as 2e9.
+        "memory": {"guarantee": _bytes(resources.memory_guarantee), "limit": _bytes(resources.memory_limit)},
+        # A new node, then a multi-GB image pull: more than the default 300 s at the start of a class.
+        "startTimeout": 600,
         "cpu": {"guarantee": resources.cpu_guarantee, "limit": resources.cpu_limit},
         # The instance metadata service holds the node's credentials: never reachable from a server.
         "cloudMetadata": {"blockWithIptables": True},
         "networkPolicy": {"enabled": True, "egressAllowRules": {"cloudMetadataServer": False}},
         "storage": _storage(options),
     }
+    if options.hub.storage.kind in ("host-path", "nfs"):
+        values["initContainers"] = [home_init_container(options)]
     return values
+
+
+def _bytes(quantity: str | None) -> int | None:
+    return quantity_bytes(quantity) if quantity else None
 
 
 def _storage(options: JupyterHubOptions) -> dict[str, Any]:
@@ -206,12 +228,39 @@ def _storage(options: JupyterHubOptions) -> dict[str, Any]:
     }
 
 
+def home_init_container(options: JupyterHubOptions) -> dict[str, Any]:
+    """Creates a new user's home on the shared filesystem, owned by the notebook user (1000:100).
+
+    Left to the kubelet, a missing sub-directory is created by root and the server cannot write
+    to it. The mount points of shared folders inside the home are made here too, for the same
+    reason. The export must let root create directories (no root squashing), or homes must exist.
+    """
+    storage = options.hub.storage
+    home = f"/filesystem/{storage.homes_sub_path}/{{username}}"
+    inside = [
+        f"{home}/{storage.shared_mount_path.removeprefix('/home/jovyan/')}/{f.name}" for f in storage.shared_folders
+    ]
+    shared_inside = storage.shared_mount_path.startswith("/home/jovyan/")
+    directories = " ".join([home, *(inside if shared_inside else [])])
+    return {
+        "name": "make-home",
+        "image": f"{options.hub.singleuser_image.name}:{options.hub.singleuser_image.tag}",
+        "command": ["sh", "-c", f"mkdir -p {directories} && chown 1000:100 {directories}"],
+        "securityContext": {"runAsUser": 0},
+        "volumeMounts": [{"name": "shared-filesystem", "mountPath": "/filesystem"}],
+    }
+
+
 def _scheduling(options: JupyterHubOptions) -> dict[str, Any]:
     # On EKS, user servers must land on the spot user nodes and the hub on core nodes; a cluster
     # from a kubeconfig (kind) labels nothing, so there it is only a preference.
     match = "require" if options.on_eks else "prefer"
+    user_scheduler: dict[str, Any] = {"enabled": True}
+    if options.kubernetes_version is not None:
+        # kube-scheduler must stay within one minor version of the API server it talks to.
+        user_scheduler["image"] = {"tag": f"v{options.kubernetes_version}.0"}
     return {
-        "userScheduler": {"enabled": True},
+        "userScheduler": user_scheduler,
         "podPriority": {"enabled": True, "userPlaceholderPriority": USER_PLACEHOLDER_PRIORITY},
         "userPlaceholder": {"enabled": options.placeholders > 0, "replicas": options.placeholders},
         "corePods": {"nodeAffinity": {"matchNodePurpose": match}},

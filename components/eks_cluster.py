@@ -59,6 +59,7 @@ def eks_addon(
     opts: pulumi.ResourceOptions,
     *,
     pod_identity_associations: Sequence[aws.eks.AddonPodIdentityAssociationArgsDict] | None = None,
+    configuration_values: str | None = None,
 ) -> aws.eks.Addon:
     """An EKS add-on at AWS's default version for the cluster's Kubernetes version.
 
@@ -77,6 +78,7 @@ def eks_addon(
         addon_name=addon_name,
         addon_version=version,
         pod_identity_associations=pod_identity_associations,
+        configuration_values=configuration_values,
         resolve_conflicts_on_create="OVERWRITE",
         resolve_conflicts_on_update="OVERWRITE",
         opts=opts,
@@ -217,6 +219,8 @@ class EksCluster(pulumi.ComponentResource):
             # The role's policy must be attached before aws-node first asks for credentials.
             pulumi.ResourceOptions(parent=self, depends_on=[pod_identity_agent, cni_identity]),
             pod_identity_associations=[{"role_arn": cni_identity.role_arn, "service_account": "aws-node"}],
+            # The hub's and servers' NetworkPolicies are only enforced with this on.
+            configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
         )
         kube_proxy = eks_addon(f"{name}-kube-proxy", "kube-proxy", cluster.name, version, child)
 

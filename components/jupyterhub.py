@@ -17,6 +17,8 @@ from charts.jupyterhub import JupyterHubOptions, jupyterhub_values
 from components.helm import helm_release
 from settings.hub import HubSettings
 
+SECRET_VERSION_ANNOTATION = "jupyterhub-platform/secrets-version"
+
 
 @dataclass(frozen=True)
 class JupyterHubArgs:
@@ -56,16 +58,21 @@ class JupyterHub(pulumi.ComponentResource):
         )
 
         def values_for(parts: list[Any]) -> dict[str, Any]:
-            hostname, ingress_class = parts
+            hostname, ingress_class, secret_version = parts
             options = replace(args.options, hostname=hostname, ingress_class=ingress_class, secret_keys=tuple(data))
-            return jupyterhub_values(options)
+            values = jupyterhub_values(options)
+            # The hub reads the Secret only when it starts: a new version of it restarts the hub.
+            values["hub"]["annotations"] = {SECRET_VERSION_ANNOTATION: secret_version or ""}
+            return values
 
         helm_release(
             f"{name}-release",
             JUPYTERHUB,
             release_name=args.release_name,
             namespace=namespace.metadata.name,
-            values=pulumi.Output.all(args.hostname, args.ingress_class).apply(values_for),
+            values=pulumi.Output.all(
+                args.hostname, args.ingress_class, secret.metadata.apply(lambda m: m.resource_version)
+            ).apply(values_for),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[secret, *args.depends_on]),
         )
         self.hub_url = pulumi.Output.from_input(args.hostname).apply(lambda host: f"https://{host}/" if host else "")

@@ -41,6 +41,10 @@ def overrides_for(user_groups, groups, folders, mount_path):
         values = [group[key] for group in mine if key in group]
         if values:
             override[trait] = max(values)
+    # A limit below the guarantee would make Kubernetes refuse the pod: raise the limit to it.
+    for guarantee, limit in (("mem_guarantee", "mem_limit"), ("cpu_guarantee", "cpu_limit")):
+        if guarantee in override and limit in override and override[limit] < override[guarantee]:
+            override[limit] = override[guarantee]
     images = [group["image"] for group in mine if "image" in group]
     if images:
         override["image"] = images[-1]

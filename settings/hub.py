@@ -32,6 +32,10 @@ def _check_quantity(quantity: str) -> str:
 Quantity = Annotated[str, AfterValidator(_check_quantity)]
 GroupName = Annotated[str, matching(r"[\w .@-]{1,255}", "a group name (letters, digits, spaces and _ . @ -)")]
 Url = Annotated[str, matching(r"https://[^\s]+", "an https:// URL")]
+# Under a filesystem's root: relative, and never climbing out of it.
+SubPath = Annotated[str, matching(r"(?!.*(^|/)\.\.(/|$))[\w.-]+(/[\w.-]+)*", "a relative path like courses/med101")]
+MountPath = Annotated[str, matching(r"(/[\w.-]+)+", "an absolute path like /home/jovyan/shared")]
+KubernetesQuantity = Annotated[str, matching(r"\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?", "a Kubernetes quantity like 10Gi")]
 ImageName = Annotated[
     str, matching(r"[a-z0-9]+([._/:-][a-z0-9]+)*", "a container image name like quay.io/jupyter/scipy-notebook")
 ]
@@ -49,6 +53,13 @@ class Authenticator(StrEnum):
 
 
 OAUTH = (Authenticator.GENERIC_OAUTH, Authenticator.GITHUB, Authenticator.CILOGON)
+
+
+# Claims each authenticator reads when the stack names none.
+DEFAULT_CLAIMS = {
+    Authenticator.GENERIC_OAUTH: ("preferred_username", "groups"),
+    Authenticator.CILOGON: ("eppn", "isMemberOf"),
+}
 
 
 class AuthSettings(SettingsModel):
@@ -73,19 +84,36 @@ class AuthSettings(SettingsModel):
     )
     token_url: Url | None = Field(default=None, description="`generic-oauth`: the provider's token endpoint.")
     userdata_url: Url | None = Field(default=None, description="`generic-oauth`: the provider's userinfo endpoint.")
-    username_claim: str = Field(
-        default="preferred_username",
-        description="`generic-oauth`, `cilogon`: the claim that becomes the username (`email`, `eppn`, ...).",
-    )
-    cilogon_idp: Url | None = Field(
+    username_claim: str | None = Field(
         default=None,
-        description="`cilogon`: the university identity provider CILogon should send people to (its entity ID).",
+        description=(
+            "`generic-oauth`, `cilogon`: the claim that becomes the username. Left out: `preferred_username` "
+            "(generic-oauth) or `eppn` (cilogon)."
+        ),
     )
-    groups_claim: str = Field(
-        default="groups",
+    scope: list[str] = Field(
+        default_factory=lambda: ["openid", "profile", "email"],
+        description="`generic-oauth`: scopes to ask for; Okta, for one, sends groups only with `groups` here.",
+    )
+    userdata_from_id_token: bool = Field(
+        default=False,
+        description=(
+            "`generic-oauth`: read the user's claims from the ID token instead of the userinfo endpoint "
+            "(Azure AD puts groups only there)."
+        ),
+    )
+    cilogon_idp: str | None = Field(
+        default=None,
+        min_length=1,
+        description="`cilogon`: the identity provider CILogon sends people to (its entity ID, a URL or URN).",
+    )
+    groups_claim: str | None = Field(
+        default=None,
         description=(
             "`generic-oauth`, `cilogon`: the claim listing the user's groups. JupyterHub keeps group membership "
-            "in step with it at every login, so the identity provider decides who is a student or instructor."
+            "in step with it at every login, so the identity provider decides who is a student or instructor. "
+            "Left out: `groups` (generic-oauth) or `isMemberOf` (cilogon). Keycloak sends full group paths "
+            "(`/instructors`) unless its mapper's full-path switch is off."
         ),
     )
     allowed_users: list[str] = Field(default_factory=list, description="Usernames allowed to log in.")
@@ -113,6 +141,8 @@ class AuthSettings(SettingsModel):
             for key in ("authorize_url", "token_url", "userdata_url"):
                 if getattr(self, key) is None:
                     raise KeyedError(to_camel(key), "is required for the generic-oauth authenticator")
+        if self.authenticator is Authenticator.GITHUB and self.admin_groups:
+            raise KeyedError("adminGroups", "is not available with GitHub, which has no groups here: use adminUsers")
         if self.authenticator is Authenticator.CILOGON and self.cilogon_idp is None:
             raise KeyedError("cilogonIdp", "is required for the cilogon authenticator")
         if self.authenticator is Authenticator.SHARED_PASSWORD:
@@ -120,6 +150,12 @@ class AuthSettings(SettingsModel):
             if password is None or len(password.get_secret_value()) < 8:
                 raise KeyedError("sharedPassword", "is required for shared-password, at least 8 characters")
         return self
+
+    @property
+    def claims(self) -> tuple[str, str]:
+        """(username claim, groups claim), the stack's or the authenticator's defaults."""
+        username, groups = DEFAULT_CLAIMS.get(self.authenticator, ("", ""))
+        return self.username_claim or username, self.groups_claim or groups
 
 
 class Resources(SettingsModel):
@@ -152,7 +188,9 @@ class SharedFolder(SettingsModel):
     name: Annotated[
         str, matching(r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?", "a short lowercase name like course-material")
     ] = Field(description="Name of the folder; mounted at `<sharedMountPath>/<name>`.")
-    sub_path: str = Field(description="Directory on the shared filesystem, relative to its root (`courses/med101`).")
+    sub_path: SubPath = Field(
+        description="Directory on the shared filesystem, relative to its root (`courses/med101`)."
+    )
     read_write_groups: list[GroupName] = Field(default_factory=list, description="Groups that may write (instructors).")
     read_only_groups: list[GroupName] = Field(default_factory=list, description="Groups that may only read (students).")
 
@@ -165,20 +203,20 @@ class StorageSettings(SettingsModel):
             "`nfs` (a server and export), `ebs` (one EBS volume per user, the chart's dynamic volumes), or `none`."
         ),
     )
-    host_path: str | None = Field(
+    host_path: MountPath | None = Field(
         default=None, description="`host-path`: the shared filesystem's mount point on the nodes."
     )
     nfs_server: str | None = Field(default=None, description="`nfs`: the server's hostname or address.")
     nfs_path: str | None = Field(default=None, description="`nfs`: the exported path.")
-    homes_sub_path: str = Field(
+    homes_sub_path: SubPath = Field(
         default="home",
         description="`host-path`, `nfs`: directory under the filesystem's root holding one sub-directory per user.",
     )
-    capacity: Quantity = Field(default="10Gi", description="`ebs`: size of each user's volume.")
+    capacity: KubernetesQuantity = Field(default="10Gi", description="`ebs`: size of each user's volume.")
     shared_folders: list[SharedFolder] = Field(
         default_factory=list, description="`host-path`, `nfs`: per-group folders, read-only or read-write by group."
     )
-    shared_mount_path: str = Field(default="/home/jovyan/shared", description="Where shared folders appear.")
+    shared_mount_path: MountPath = Field(default="/home/jovyan/shared", description="Where shared folders appear.")
 
     @model_validator(mode="after")
     def _complete_for_its_kind(self) -> Self:
@@ -252,3 +290,21 @@ class HubSettings(SettingsModel):
         default=None,
         description="A PostgreSQL URL for the hub's database, as a secret. Left out: SQLite on a volume.",
     )
+
+    @model_validator(mode="after")
+    def _groups_guarantee_within_limits(self) -> Self:
+        # A group's guarantee above the limit it ends up with (its own or everyone's) would make
+        # Kubernetes refuse the pod at spawn time.
+        for name, group in sorted(self.groups.items()):
+            memory_limit = group.memory_limit or self.resources.memory_limit
+            guarantee = group.memory_guarantee
+            if guarantee and memory_limit and quantity_bytes(guarantee) > quantity_bytes(memory_limit):
+                raise KeyedError(
+                    f"groups.{name}.memoryGuarantee", f"is above the memory limit {memory_limit}", guarantee
+                )
+            cpu_limit = group.cpu_limit or self.resources.cpu_limit
+            if group.cpu_guarantee and cpu_limit and group.cpu_guarantee > cpu_limit:
+                raise KeyedError(
+                    f"groups.{name}.cpuGuarantee", f"is above the CPU limit {cpu_limit}", group.cpu_guarantee
+                )
+        return self

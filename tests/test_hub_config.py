@@ -3,6 +3,7 @@ program renders, and a real KubeSpawner building the pods of sample users."""
 
 import asyncio
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def test_on_eks_user_pods_require_user_nodes_and_tolerate_their_taint(
     taint = {"key": "hub.jupyter.org/dedicated", "operator": "Equal", "value": "user", "effect": "NoSchedule"}
     assert taint in spec["tolerations"]
     assert spec["schedulerName"] == f"{stack}-user-scheduler"
-    assert spec["priorityClassName"] == f"{stack}-default-priority" or spec["priorityClassName"].startswith(stack)
+    assert spec["priorityClassName"] == stack  # z2jh's default priority class, named after the fullname
 
 
 def test_on_a_local_cluster_user_nodes_are_only_preferred(stack_runs: dict[str, ProgramRun], hub_for: HubFor) -> None:
@@ -183,3 +184,57 @@ def test_other_tiers_say_so_on_every_page(stack_runs: dict[str, ProgramRun], hub
     template_vars = hub_for(stack_runs["dev"]).JupyterHub.template_vars
     assert template_vars["announcement"] == "Development environment: dev"
     assert template_vars["platform_title"] and template_vars["accent_color"].startswith("#")
+
+
+@pytest.mark.parametrize(
+    ("stack", "authenticator"), [("prod", "GenericOAuthenticator"), ("dev", "SharedPasswordAuthenticator")]
+)
+def test_the_configured_authenticator_loads_with_this_configuration(
+    stack: str, authenticator: str, stack_runs: dict[str, ProgramRun], hub_for: HubFor
+) -> None:
+    config = hub_for(stack_runs[stack])
+    [entry_point] = entry_points(group="jupyterhub.authenticators", name=config.JupyterHub.authenticator_class)
+    loaded = entry_point.load()(config=config)
+    assert type(loaded).__name__ == authenticator
+    if authenticator == "GenericOAuthenticator":
+        assert loaded.manage_groups is True and loaded.allowed_groups == {
+            "dent101-students",
+            "instructors",
+            "med101-students",
+        }
+        assert loaded.admin_groups == {"jupyterhub-admins"} and loaded.allow_all is False
+        assert loaded.username_claim == "preferred_username" and loaded.allow_existing_users is False
+
+
+def test_a_github_login_can_read_private_organization_membership(run_config: RunConfig, hub_for: HubFor) -> None:
+    auth = {"authenticator": "github", "clientId": "id", "clientSecret": {"secure": "v1:x"}, "allowedGroups": ["uni"]}
+    run = run_config({"hub": {"auth": auth}, "ingress": {"hostname": "dev.hub.example.edu"}})
+    config = hub_for(run)
+    [entry_point] = entry_points(group="jupyterhub.authenticators", name="github")
+    loaded = entry_point.load()(config=config)
+    assert loaded.allowed_organizations == {"uni"} and "read:org" in loaded.scope
+
+
+@pytest.mark.parametrize("stack", ["dev", "tst", "prod"])
+def test_no_pod_asks_for_more_than_its_limit(stack: str, stack_runs: dict[str, ProgramRun], hub_for: HubFor) -> None:
+    config = hub_for(stack_runs[stack])
+    for groups in ([], ["instructors"], ["instructors", "med101-students"]):
+        limits_and_requests = resources(pod(config, "alice", groups))
+        for kind in ("cpu", "memory"):
+            assert limits_and_requests["requests"][kind] <= limits_and_requests["limits"][kind], (stack, groups)
+
+
+def test_a_new_home_on_a_shared_filesystem_is_made_for_its_user(run_config: RunConfig, hub_for: HubFor) -> None:
+    storage = {
+        "kind": "nfs",
+        "nfsServer": "files.example.edu",
+        "nfsPath": "/export",
+        "sharedFolders": [{"name": "med101", "subPath": "courses/med101", "readOnlyGroups": ["students"]}],
+    }
+    run = run_config({"hub": {**BASE_CONFIG["hub"], "storage": storage}})
+    spec = pod(hub_for(run), "Alice.Smith@x.org")["spec"]
+    [make_home] = [c for c in spec["initContainers"] if c["name"] == "make-home"]
+    script = make_home["command"][-1]
+    assert "/filesystem/home/alice-smith-x-org---017c5358 " in script + " "
+    assert "/filesystem/home/alice-smith-x-org---017c5358/shared/med101" in script
+    assert "chown 1000:100" in script and make_home["securityContext"]["runAsUser"] == 0

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from charts import EXPENDABLE_PODS_PRIORITY_CUTOFF
 from tests.conftest import STACKS
 from tools.mocks import Registration, SecretValue
 from tools.program import ProgramRun
@@ -46,6 +45,16 @@ def test_no_secret_is_in_the_values(stack: str, stack_runs: dict[str, ProgramRun
         assert variable["valueFrom"]["secretKeyRef"]["name"] == f"{stack}-hub-secrets"
 
 
+def test_a_new_version_of_the_hub_s_secret_restarts_the_hub(stack_runs: dict[str, ProgramRun]) -> None:
+    annotations = values(stack_runs["prod"])["hub"]["annotations"]
+    assert annotations["jupyterhub-platform/secrets-version"].isdigit()
+
+
+def test_the_hub_builds_https_urls_behind_tls_offload(stack_runs: dict[str, ProgramRun]) -> None:
+    assert values(stack_runs["prod"])["hub"]["config"]["JupyterHub"]["public_url"] == "https://hub.example.edu/"
+    assert "public_url" not in values(stack_runs["local"])["hub"]["config"]["JupyterHub"]  # plain HTTP on kind
+
+
 def test_the_proxy_sits_behind_the_stack_s_ingress(stack_runs: dict[str, ProgramRun]) -> None:
     chart_values = values(stack_runs["prod"])
     assert chart_values["proxy"]["service"]["type"] == "ClusterIP"
@@ -71,8 +80,11 @@ def test_capacity_and_culling_follow_the_tier(
     scheduling = chart_values["scheduling"]
     assert scheduling["userPlaceholder"]["replicas"] == placeholders
     assert scheduling["podPriority"]["enabled"] is True
-    # placeholders must still make cluster-autoscaler add nodes: not below its cutoff
-    assert scheduling["podPriority"]["userPlaceholderPriority"] >= EXPENDABLE_PODS_PRIORITY_CUTOFF
+    # placeholders must still make cluster-autoscaler add nodes: not below the cutoff it runs with
+    autoscaler = next(r for r in stack_runs[stack].by_type(RELEASE) if r.inputs["chart"] == "cluster-autoscaler")
+    cutoff = autoscaler.inputs["values"]["extraArgs"]["expendable-pods-priority-cutoff"]
+    assert scheduling["podPriority"]["userPlaceholderPriority"] >= cutoff
+    assert scheduling["userScheduler"]["image"]["tag"] == "v1.35.0"  # within a minor version of the cluster
     assert scheduling["userPods"]["nodeAffinity"]["matchNodePurpose"] == "require"
     assert chart_values["cull"]["timeout"] == idle_minutes * 60
 

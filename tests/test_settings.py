@@ -169,6 +169,21 @@ BAD_INPUTS = [
         "at least 8 characters",
     ),
     (
+        {"hub": {"auth": {**PLAIN_OAUTH["auth"], "adminGroups": ["staff"]}}},
+        "hub.auth.adminGroups",
+        "not available with GitHub",
+    ),
+    (
+        {"hub": {**GOOD_HUB, "groups": {"heavy": {"memoryGuarantee": "4G"}}}},
+        "hub.groups.heavy.memoryGuarantee",
+        "above the memory limit 2G",
+    ),
+    (
+        {"hub": {**GOOD_HUB, "storage": {"kind": "host-path", "hostPath": "/mnt", "homesSubPath": "../etc"}}},
+        "hub.storage.homesSubPath",
+        "relative path",
+    ),
+    (
         {"hub": {**GOOD_HUB, "storage": {"sharedFolders": [{"name": "c", "subPath": "c"}]}}},
         "hub.storage.sharedFolders",
         "needs a shared filesystem",

@@ -8,8 +8,9 @@ and the pods the VPC CNI gives it an address for, less the per-node system pods.
 from dataclasses import dataclass
 
 GIB, MIB = 2**30, 2**20
-# DaemonSets on every user node: aws-node, kube-proxy, eks-pod-identity-agent, ebs-csi-node.
-SYSTEM_PODS_PER_NODE = 4
+# DaemonSets on every user node: aws-node, kube-proxy, eks-pod-identity-agent, ebs-csi-node, and
+# z2jh's continuous image puller.
+SYSTEM_PODS_PER_NODE = 5
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,9 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
         if isinstance(args.inputs.get("tags"), dict):
             state.setdefault("tagsAll", dict(args.inputs["tags"]))
         state.update(self._service_state(args.typ, key, name, resource_id, args.inputs))
+        if args.typ.startswith("kubernetes:") and isinstance(args.inputs.get("metadata"), dict):
+            # The API server versions every object it stores.
+            state["metadata"] = {**args.inputs["metadata"], "resourceVersion": str(int(_digest(key, 6), 16))}
         state.setdefault("arn", self._arn(args.typ, resource_id))
         return state["id"], state
 

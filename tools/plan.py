@@ -21,7 +21,6 @@ from typing import Any
 from pulumi.runtime.rpc import UNKNOWN
 
 from settings import SettingsError
-from settings.hub import quantity_bytes
 from tools.capacity import INSTANCE_TYPES, students_per_node
 from tools.mocks import Registration, SecretValue
 from tools.program import ProgramRun, run_program
@@ -128,13 +127,13 @@ def _capacity_lines(run: ProgramRun) -> list[str]:
     instance = INSTANCE_TYPES.get(instance_name)
     if instance is None:
         return ["", f"Students per user node: unknown for {instance_name} (add it to tools/capacity.py)"]
-    memory, cpu = singleuser["memory"]["guarantee"], singleuser["cpu"]["guarantee"]
-    capacity = students_per_node(instance, quantity_bytes(memory), cpu)
+    memory, cpu = int(singleuser["memory"]["guarantee"]), singleuser["cpu"]["guarantee"]  # bytes, CPUs
+    capacity = students_per_node(instance, memory, cpu)
     return [
         "",
         f"Students per user node: {capacity.students} on {instance_name} ({instance.vcpus} vCPU, "
         f"{instance.memory_gib} GiB), bound by {capacity.bound} (memory {capacity.by_memory}, "
-        f"CPU {capacity.by_cpu}, pods {capacity.by_pods}) at {memory} and {cpu} CPU guaranteed",
+        f"CPU {capacity.by_cpu}, pods {capacity.by_pods}) at {memory // 2**20} MiB and {cpu} CPU guaranteed",
     ]
 
 
