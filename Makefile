@@ -16,8 +16,14 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
+# configurable-http-proxy, for the tests that run a real JupyterHub on this machine.
+PROXY := .node/node_modules/.bin/configurable-http-proxy
+
+$(PROXY):
+	npm install --prefix .node --no-audit --no-fund --silent configurable-http-proxy@5.3.0
+
 ## test: create .venv, install everything, get the charts, lint, run the whole suite (mypy included)
-test: $(STAMP) charts
+test: $(STAMP) charts $(PROXY)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
@@ -55,4 +61,4 @@ lock:
 	rm -rf .venv-lock
 
 clean:
-	rm -rf $(VENV) plan .charts .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) plan .charts .node .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,113 @@
+"""A real JupyterHub on this machine, for tests that talk to a hub: JupyterHub from PyPI,
+configurable-http-proxy from npm (`make test` installs it into .node/), servers as local
+processes. Only loopback addresses are used."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.stack_config import ROOT
+
+PROXY = Path(os.environ.get("CHP_COMMAND", ROOT / ".node" / "node_modules" / ".bin" / "configurable-http-proxy"))
+TOKEN = "health-check-token-for-tests"
+
+
+@dataclass(frozen=True)
+class LocalHub:
+    url: str
+    token: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def local_hub(folder: Path, server_command: list[str] | None = None) -> Iterator[LocalHub]:
+    """Start a hub (its servers run `server_command`, default jupyterhub-singleuser); stop it after."""
+    if not PROXY.exists():
+        raise FileNotFoundError(
+            f"{PROXY} is missing: run `make test` (it installs configurable-http-proxy from npm into .node/) "
+            "or set CHP_COMMAND to a configurable-http-proxy"
+        )
+    port, hub_port, api_port = _free_port(), _free_port(), _free_port()
+    command = server_command or [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
+    config = folder / "jupyterhub_config.py"
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            c.JupyterHub.bind_url = "http://127.0.0.1:{port}"
+            c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
+            c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
+            c.ConfigurableHTTPProxy.command = [{str(PROXY)!r}]
+            c.JupyterHub.db_url = "sqlite:///{folder}/hub.sqlite"
+            c.JupyterHub.cookie_secret_file = "{folder}/cookie_secret"
+            c.JupyterHub.spawner_class = "simple"
+            c.Spawner.cmd = {command!r}
+            c.Spawner.args = ["--allow-root"]
+            c.Spawner.http_timeout = 120
+            c.Spawner.start_timeout = 120
+            c.SimpleLocalProcessSpawner.home_dir_template = "{folder}/home/{{username}}"
+            c.JupyterHub.authenticator_class = "dummy"  # no system users; the check uses a token
+            c.Authenticator.allow_all = True
+            c.JupyterHub.services = [{{"name": "health-check", "api_token": {TOKEN!r}}}]
+            c.JupyterHub.load_roles = [
+                {{
+                    "name": "health-check",
+                    "services": ["health-check"],
+                    "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users"],
+                }}
+            ]
+            """
+        )
+    )
+    log = folder / "hub.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub", "-f", str(config)],
+            cwd=folder,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # servers and the proxy go with it
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(f"{url}/hub/api/", process, log)
+        yield LocalHub(url, TOKEN, log)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        shutil.rmtree(folder / "home", ignore_errors=True)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the local hub exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the local hub did not answer within 60 s: {log.read_text()[-2000:]}")

@@ -1,0 +1,207 @@
+"""Is the hub working, end to end? `python -m tools.healthcheck URL`.
+
+With the token of the hub's `health-check` service (in `JUPYTERHUB_API_TOKEN`), it creates a
+check user, starts their server, runs a cell through the server's kernel API and checks its
+output, then stops the server and deletes the user, also when a step fails. Each step is timed.
+Exit 0 when every step passed, 1 with the failing step and why otherwise.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
+
+CHECK_USER = "platform-health-check"
+CHECK_CODE = "print(6 * 7)"
+EXPECTED_OUTPUT = "42"
+TOKEN_VARIABLE = "JUPYTERHUB_API_TOKEN"
+
+
+class HealthCheckError(Exception):
+    """A step failed; the message says which and why."""
+
+
+@dataclass
+class HealthCheck:
+    url: str
+    token: str
+    user: str = CHECK_USER
+    start_timeout: float = 300.0
+    timings: list[tuple[str, float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.url = self.url.rstrip("/")
+        self.client = AsyncHTTPClient()
+
+    async def run(self) -> None:
+        failure: HealthCheckError | None = None
+        try:
+            await self.step("reach the hub API", self.reach_hub)
+            await self.step("create the check user", self.create_user)
+            await self.step("start a server", self.start_server)
+            await self.step("run a cell", self.run_cell)
+        except HealthCheckError as error:
+            failure = error
+        if failure is None or "refused the token" not in str(failure):
+            try:
+                await self.step("clean up", self.clean_up)  # also after a failure: leave nothing behind
+            except HealthCheckError as error:
+                failure = failure or error
+        if failure is not None:
+            raise failure
+
+    async def step(self, name: str, action: Callable[[], Awaitable[None]]) -> None:
+        started = time.monotonic()
+        try:
+            await action()
+        except HealthCheckError as failure:
+            raise HealthCheckError(f"{name}: {failure}") from None
+        except (HTTPClientError, OSError, TimeoutError) as error:
+            raise HealthCheckError(f"{name}: {error}") from None
+        finally:
+            self.timings.append((name, time.monotonic() - started))
+
+    async def api(self, method: str, path: str, body: Any = None, allowed: tuple[int, ...] = ()) -> Any:
+        request = HTTPRequest(
+            f"{self.url}{path}",
+            method=method,
+            headers={"Authorization": f"token {self.token}"},
+            body=None if body is None and method == "GET" else json.dumps(body or {}),
+            allow_nonstandard_methods=True,
+            request_timeout=60,
+        )
+        try:
+            response = await self.client.fetch(request)
+        except HTTPClientError as error:
+            if error.code in allowed:
+                return None
+            if error.code in (401, 403):
+                raise HealthCheckError(
+                    f"the hub refused the token ({error.code}): is it the health-check service's?"
+                ) from None
+            raise HealthCheckError(f"{method} {path} answered {error.code}") from None
+        return json.loads(response.body) if response.body else None
+
+    async def reach_hub(self) -> None:
+        await self.api("GET", "/hub/api/")
+        await self.api("GET", "/hub/api/users?limit=1")  # the token is checked here
+
+    async def create_user(self) -> None:
+        await self.api("POST", f"/hub/api/users/{self.user}", allowed=(409,))  # 409: left from a failed run
+
+    async def start_server(self) -> None:
+        await self.api("POST", f"/hub/api/users/{self.user}/server", allowed=(400,))  # 400: already running
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            model = await self.api("GET", f"/hub/api/users/{self.user}")
+            server = (model.get("servers") or {}).get("")
+            if server and server.get("ready"):
+                return
+            if server is None and not model.get("pending"):
+                raise HealthCheckError("the server stopped while starting; see the hub's log for the spawn error")
+            await asyncio.sleep(1)
+        raise HealthCheckError(f"the server was not ready after {self.start_timeout:.0f} s")
+
+    async def run_cell(self) -> None:
+        base = f"/user/{self.user}/api/kernels"
+        kernel = await self.api("POST", base)
+        websocket_url = f"{self.url.replace('http', 'ws', 1)}{base}/{kernel['id']}/channels"
+        request = HTTPRequest(websocket_url, headers={"Authorization": f"token {self.token}"})
+        connection = await websocket_connect(request)
+        try:
+            output = await asyncio.wait_for(_execute(connection, CHECK_CODE), timeout=60)
+        finally:
+            connection.close()
+            await self.api("DELETE", f"{base}/{kernel['id']}", allowed=(404,))
+        if output.strip() != EXPECTED_OUTPUT:
+            raise HealthCheckError(f"the cell printed {output.strip()!r}, not {EXPECTED_OUTPUT!r}")
+
+    async def clean_up(self) -> None:
+        await self.api("DELETE", f"/hub/api/users/{self.user}/server", allowed=(404,))
+        for _ in range(60):
+            model = await self.api("GET", f"/hub/api/users/{self.user}", allowed=(404,))
+            if model is None or not model.get("servers"):
+                break
+            await asyncio.sleep(1)
+        await self.api("DELETE", f"/hub/api/users/{self.user}", allowed=(404,))
+
+
+async def _execute(connection: Any, code: str) -> str:
+    """Run `code` on the kernel behind `connection`; return what it printed."""
+    msg_id = uuid.uuid4().hex
+    message = {
+        "header": {
+            "msg_id": msg_id,
+            "msg_type": "execute_request",
+            "username": "",
+            "session": msg_id,
+            "version": "5.3",
+        },
+        "parent_header": {},
+        "metadata": {},
+        "content": {
+            "code": code,
+            "silent": False,
+            "store_history": False,
+            "user_expressions": {},
+            "allow_stdin": False,
+        },
+        "channel": "shell",
+    }
+    await connection.write_message(json.dumps(message))
+    printed, status, idle = [], None, False
+    while status is None or not idle:
+        raw = await connection.read_message()
+        if raw is None:
+            raise HealthCheckError("the kernel's connection closed")
+        reply = json.loads(raw)
+        if reply.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        kind = reply["header"]["msg_type"]
+        if kind == "stream":
+            printed.append(reply["content"]["text"])
+        elif kind == "error":
+            raise HealthCheckError(f"the cell failed: {reply['content']['ename']}: {reply['content']['evalue']}")
+        elif kind == "execute_reply":
+            status = reply["content"]["status"]
+        elif kind == "status" and reply["content"]["execution_state"] == "idle":
+            idle = True
+    return "".join(printed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.healthcheck", description=__doc__.split("\n\n")[0])
+    parser.add_argument("url", help="the hub's URL, like https://dev.hub.example.edu")
+    parser.add_argument("--user", default=CHECK_USER, help=f"name of the check user (default {CHECK_USER})")
+    parser.add_argument("--start-timeout", type=float, default=300.0, help="seconds a server may take to start")
+    args = parser.parse_args(argv)
+    token = os.environ.get(TOKEN_VARIABLE)
+    if not token:
+        print(f"set {TOKEN_VARIABLE} to the token of the hub's health-check service", file=sys.stderr)
+        return 2
+    check = HealthCheck(args.url, token, user=args.user, start_timeout=args.start_timeout)
+    try:
+        asyncio.run(check.run())
+        failure = None
+    except HealthCheckError as error:
+        failure = str(error)
+    for name, seconds in check.timings:
+        print(f"{seconds:7.1f} s  {name}")
+    if failure:
+        print(f"health check failed: {failure}", file=sys.stderr)
+        return 1
+    print(f"health check passed: {args.url}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
