@@ -26,6 +26,8 @@ SECRET_ENVIRONMENT = {
     "HUB_DB_URL": "database-url",
 }
 
+HEALTH_CHECK_SERVICE = "health-check"
+
 _AUTHENTICATOR_CLASS = {
     Authenticator.GENERIC_OAUTH: "generic-oauth",
     Authenticator.GITHUB: "github",
@@ -157,6 +159,15 @@ def _hub(options: JupyterHubOptions) -> dict[str, Any]:
         "extraFiles": _branding_files(options),
         "resources": {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
         "networkPolicy": {"enabled": True},
+        # The health check's service: z2jh generates its token into the hub's Secret, where the
+        # delivery workflow reads it (`hub.services.health-check.apiToken`).
+        "services": {HEALTH_CHECK_SERVICE: {}},
+        "loadRoles": {
+            HEALTH_CHECK_SERVICE: {
+                "services": [HEALTH_CHECK_SERVICE],
+                "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users"],
+            }
+        },
         # Spawns queue beyond this many at once (a class logging in together), rather than overload the hub.
         "concurrentSpawnLimit": 64,
         # Never restart the hub over failed spawns: a spot shortage must not stop a running class.
