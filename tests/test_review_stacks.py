@@ -1,0 +1,143 @@
+"""Review stacks: naming, what to reap, the stack file, and the guard that keeps every other
+stack out of the tool's reach."""
+
+import ast
+import inspect
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+
+from tools import review_stacks
+from tools.program import run_program
+from tools.review_stacks import (
+    NotAReviewStackError,
+    StackInfo,
+    is_review_stack,
+    main,
+    review_stack_name,
+    stack_file,
+    to_reap,
+)
+from tools.stack_config import ROOT, config_from_dict
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+TTL = timedelta(days=14)
+NOT_REVIEW = [
+    "dev",
+    "tst",
+    "prod",
+    "local",
+    "review",
+    "pr-",
+    "pr-0",
+    "pr-12a",
+    "PR-12",
+    "pr-123456789",
+    "org/proj/prod",
+]
+
+
+@pytest.mark.parametrize("name", ["pr-1", "pr-123", "org/jupyterhub-platform/pr-42"])
+def test_review_stacks_are_named_after_their_pull_request(name: str) -> None:
+    assert is_review_stack(name)
+
+
+@pytest.mark.parametrize("name", NOT_REVIEW)
+def test_nothing_else_is_a_review_stack(name: str) -> None:
+    assert not is_review_stack(name)
+
+
+def test_a_pull_request_number_gives_its_stack() -> None:
+    assert review_stack_name(123) == "pr-123"
+    with pytest.raises(NotAReviewStackError):
+        review_stack_name(0)
+
+
+def test_closed_and_stale_review_stacks_are_reaped_and_nothing_else() -> None:
+    stacks = [
+        StackInfo("pr-1", NOW - timedelta(hours=1)),  # open, fresh: kept
+        StackInfo("pr-2", NOW - timedelta(hours=1)),  # closed: reaped
+        StackInfo("pr-3", NOW - timedelta(days=20)),  # open but stale: reaped
+        StackInfo("pr-4", None),  # never updated: reaped
+        StackInfo("prod", NOW - timedelta(days=400)),  # old, but never a candidate
+        StackInfo("tst", None),
+    ]
+    assert to_reap(stacks, open_pull_requests={1, 3, 4}, now=NOW, ttl=TTL) == ["pr-2", "pr-3", "pr-4"]
+
+
+def test_a_new_review_stack_gets_the_review_template_and_plans(tmp_path: Path) -> None:
+    text = stack_file("pr-7")
+    assert text == (ROOT / "Pulumi.review.yaml").read_text()
+    config = {**yaml.safe_load(text)["config"], "aws:region": "eu-west-1"}  # from Pulumi.yaml, as for any stack
+    run = run_program(config_from_dict("jupyterhub-platform", "pr-7", config))
+    hub = next(r for r in run.by_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "jupyterhub")
+    assert hub.inputs["values"]["ingress"]["hosts"] == ["pr-7.review.tst.example.edu"]
+    assert hub.inputs["namespace"] == "pr-7-hub"
+    assert not [r for r in run.resources if r.type.startswith("aws:")]
+
+
+class Recorder:
+    """Stands in for Pulumi's Automation API and records every call that reaches it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+    def create_or_select_stack(self, **kwargs: Any) -> Any:
+        self.calls.append(("select", kwargs["stack_name"]))
+        raise AssertionError("reached the Automation API")
+
+    def LocalWorkspace(self, **kwargs: Any) -> Any:  # noqa: N802 (the API's name)
+        self.calls.append(("workspace", kwargs))
+        raise AssertionError("reached the Automation API")
+
+
+@pytest.mark.parametrize("name", NOT_REVIEW)
+@pytest.mark.parametrize("command", ["up", "destroy"])
+def test_no_command_reaches_pulumi_for_another_stack(
+    name: str, command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recorder = Recorder()
+    monkeypatch.setattr(review_stacks, "auto", recorder)
+    assert main([command, "--stack", name]) == 2
+    assert recorder.calls == []
+    assert "is not a review stack" in capsys.readouterr().err
+
+
+def test_every_path_to_the_automation_api_checks_the_name_first() -> None:
+    tree = ast.parse(inspect.getsource(review_stacks))
+    gateways = {}
+    for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+        uses_automation = any(
+            isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "auto"
+            for node in ast.walk(function)
+        )
+        if uses_automation:
+            gateways[function.name] = function
+    # the reaper lists stacks (read-only) and acts on each through destroy(), which opens it
+    assert set(gateways) == {"_open_review_stack", "_remove_review_stack", "reap"}
+    for name in ("_open_review_stack", "_remove_review_stack"):
+        first = gateways[name].body[1] if isinstance(gateways[name].body[0], ast.Expr) else gateways[name].body[0]
+        assert isinstance(first, ast.Expr) and ast.unparse(first) == "require_review_stack(name)", name
+    reap_calls = {ast.unparse(node.func) for node in ast.walk(gateways["reap"]) if isinstance(node, ast.Call)}
+    assert "auto.LocalWorkspace(work_dir=str(ROOT)).list_stacks" in reap_calls
+    assert not any("remove" in call or "select" in call for call in reap_calls if call.startswith("auto"))
+
+
+def test_reaping_refuses_nothing_silently(monkeypatch: pytest.MonkeyPatch) -> None:
+    destroyed: list[str] = []
+
+    class Workspace:
+        def __init__(self, **kwargs: Any) -> None:
+            pass
+
+        def list_stacks(self) -> list[Any]:
+            return [SimpleNamespace(name=n, last_update=NOW) for n in ("prod", "tst", "pr-5", "pr-6")]
+
+    monkeypatch.setattr(review_stacks.auto, "LocalWorkspace", Workspace)
+    monkeypatch.setattr(review_stacks, "destroy", destroyed.append)
+    assert review_stacks.reap({6}, TTL) == ["pr-5"]
+    assert destroyed == ["pr-5"]
