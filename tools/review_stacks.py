@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pulumi import automation as auto
+from pulumi.automation import ConfigValue
 
 from tools.stack_config import ROOT
 
@@ -107,7 +108,7 @@ def up(name: str, password: str | None) -> str:
     if not password:
         raise ReviewStackError(f"set {PASSWORD_VARIABLE}: a review stack's hub logs in with a shared password")
     stack = _open_review_stack(name)
-    stack.set_config(PASSWORD_KEY, auto.ConfigValue(password, secret=True), path=True)
+    stack.set_config(PASSWORD_KEY, ConfigValue(password, secret=True), path=True)
     stack.up(on_output=print)
     return str(stack.outputs()["hubUrl"].value)
 
