@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-12)
 
-.PHONY: test lint typecheck plan bench docs lock charts clean
+.PHONY: install test lint typecheck plan bench docs lock charts clean
 
 # The pinned chart archives the contract tests render (CI points this at a folder that has them).
 export CHART_ARCHIVES ?= $(CURDIR)/.charts
@@ -15,6 +15,9 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	rm -f $(VENV)/.installed-* && touch $@
+
+## install: create .venv with the program's and the tools' dependencies (what the workflows run)
+install: $(STAMP)
 
 # configurable-http-proxy, for the tests that run a real JupyterHub on this machine.
 PROXY := .node/node_modules/.bin/configurable-http-proxy
