@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.local_hub import LocalHub, local_hub
 from tools.healthcheck import HealthCheck, HealthCheckError, main
+from tools.local_hub import LocalHub, local_hub
 
 
 @pytest.fixture(scope="module")

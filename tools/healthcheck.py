@@ -12,13 +12,14 @@ import json
 import os
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
+
+from tools.kernels import KernelError, execute
 
 CHECK_USER = "platform-health-check"
 CHECK_CODE = "print(6 * 7)"
@@ -118,7 +119,9 @@ class HealthCheck:
         request = HTTPRequest(websocket_url, headers={"Authorization": f"token {self.token}"})
         connection = await websocket_connect(request)
         try:
-            output = await asyncio.wait_for(_execute(connection, CHECK_CODE), timeout=60)
+            output = await asyncio.wait_for(execute(connection, CHECK_CODE), timeout=60)
+        except KernelError as error:
+            raise HealthCheckError(f"the cell failed: {error}") from None
         finally:
             connection.close()
             await self.api("DELETE", f"{base}/{kernel['id']}", allowed=(404,))
@@ -133,49 +136,6 @@ class HealthCheck:
                 break
             await asyncio.sleep(1)
         await self.api("DELETE", f"/hub/api/users/{self.user}", allowed=(404,))
-
-
-async def _execute(connection: Any, code: str) -> str:
-    """Run `code` on the kernel behind `connection`; return what it printed."""
-    msg_id = uuid.uuid4().hex
-    message = {
-        "header": {
-            "msg_id": msg_id,
-            "msg_type": "execute_request",
-            "username": "",
-            "session": msg_id,
-            "version": "5.3",
-        },
-        "parent_header": {},
-        "metadata": {},
-        "content": {
-            "code": code,
-            "silent": False,
-            "store_history": False,
-            "user_expressions": {},
-            "allow_stdin": False,
-        },
-        "channel": "shell",
-    }
-    await connection.write_message(json.dumps(message))
-    printed, status, idle = [], None, False
-    while status is None or not idle:
-        raw = await connection.read_message()
-        if raw is None:
-            raise HealthCheckError("the kernel's connection closed")
-        reply = json.loads(raw)
-        if reply.get("parent_header", {}).get("msg_id") != msg_id:
-            continue
-        kind = reply["header"]["msg_type"]
-        if kind == "stream":
-            printed.append(reply["content"]["text"])
-        elif kind == "error":
-            raise HealthCheckError(f"the cell failed: {reply['content']['ename']}: {reply['content']['evalue']}")
-        elif kind == "execute_reply":
-            status = reply["content"]["status"]
-        elif kind == "status" and reply["content"]["execution_state"] == "idle":
-            idle = True
-    return "".join(printed)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
-"""A real JupyterHub on this machine, for tests that talk to a hub: JupyterHub from PyPI,
-configurable-http-proxy from npm (`make test` installs it into .node/), servers as local
-processes. Only loopback addresses are used."""
+"""A real JupyterHub on this machine, for the tests and benchmarks that talk to a hub: JupyterHub
+from PyPI, configurable-http-proxy from npm (`make test` installs it into .node/), servers as
+local processes. Only loopback addresses are used."""
 
 import os
 import shutil
@@ -20,7 +20,7 @@ from pathlib import Path
 from tools.stack_config import ROOT
 
 PROXY = Path(os.environ.get("CHP_COMMAND", ROOT / ".node" / "node_modules" / ".bin" / "configurable-http-proxy"))
-TOKEN = "health-check-token-for-tests"
+TOKEN = "admin-token-for-local-tests"
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def local_hub(folder: Path, server_command: list[str] | None = None) -> Iterator[LocalHub]:
+def local_hub(folder: Path, server_command: list[str] | None = None, concurrent_spawns: int = 20) -> Iterator[LocalHub]:
     """Start a hub (its servers run `server_command`, default jupyterhub-singleuser); stop it after."""
     if not PROXY.exists():
         raise FileNotFoundError(
@@ -60,8 +60,10 @@ def local_hub(folder: Path, server_command: list[str] | None = None) -> Iterator
             c.JupyterHub.spawner_class = "simple"
             c.Spawner.cmd = {command!r}
             c.Spawner.args = ["--allow-root"]
-            c.Spawner.http_timeout = 120
-            c.Spawner.start_timeout = 120
+            c.Spawner.http_timeout = 300
+            c.Spawner.start_timeout = 300
+            c.JupyterHub.concurrent_spawn_limit = {concurrent_spawns}
+            c.JupyterHub.announcement = "Development environment: local"  # what a non-production hub shows
             c.SimpleLocalProcessSpawner.home_dir_template = "{folder}/home/{{username}}"
             c.JupyterHub.authenticator_class = "dummy"  # no system users; the check uses a token
             c.Authenticator.allow_all = True
@@ -70,7 +72,14 @@ def local_hub(folder: Path, server_command: list[str] | None = None) -> Iterator
                 {{
                     "name": "health-check",
                     "services": ["health-check"],
-                    "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users"],
+                    "scopes": [
+                        "admin:users",
+                        "admin:servers",
+                        "access:servers",
+                        "list:users",
+                        "read:users",
+                        "tokens",
+                    ],
                 }}
             ]
             """
