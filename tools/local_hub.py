@@ -63,7 +63,8 @@ def local_hub(folder: Path, server_command: list[str] | None = None, concurrent_
             c.Spawner.http_timeout = 300
             c.Spawner.start_timeout = 300
             c.JupyterHub.concurrent_spawn_limit = {concurrent_spawns}
-            c.JupyterHub.announcement = "Development environment: local"  # what a non-production hub shows
+            # the banner every non-production hub of this platform shows
+            c.JupyterHub.template_vars = {{"announcement": "Development environment: local"}}
             c.SimpleLocalProcessSpawner.home_dir_template = "{folder}/home/{{username}}"
             c.JupyterHub.authenticator_class = "dummy"  # no system users; the check uses a token
             c.Authenticator.allow_all = True

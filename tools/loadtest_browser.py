@@ -1,0 +1,78 @@
+"""A student in a real browser: Playwright driving the system's Chromium through the hub's login
+page and JupyterLab, running all cells from the menu, so the numbers include what a person sees.
+
+The browser logs in with the hub's login form (the shared password of development and review
+stacks, from LOADTEST_PASSWORD); the hub then makes the user and starts the server.
+"""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from playwright.async_api import async_playwright
+
+from tools.loadtest_report import Measurements
+
+if TYPE_CHECKING:
+    from tools.loadtest import Options
+
+CHROMIUM = "/usr/bin/chromium"
+# Chromium's own connections (updates, sync) go nowhere on a closed network: switched off.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DONE_MARKER = "loadtest-done"
+
+
+async def browser_student(
+    name: str,
+    options: "Options",
+    m: Measurements,
+    deadline: float,
+    put_notebook: Callable[[str], Awaitable[str]],
+) -> None:
+    """One student in Chromium; `put_notebook(name)` puts the notebook in place and returns its path."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        try:
+            page = await browser.new_page()
+            page.set_default_timeout(options.start_timeout * 1000)
+            started = time.monotonic()
+            await page.goto(f"{options.url}/hub/login")
+            await page.fill("#username_input", name)
+            await page.fill("#password_input", options.password or "any-password")
+            await page.click("#login_submit")
+            await page.wait_for_url("**/user/**", timeout=options.start_timeout * 1000)
+            m.record("login", time.monotonic() - started)
+            started = time.monotonic()
+            path = await put_notebook(name)
+            await page.goto(f"{options.url}/user/{name}/lab/tree/{path}")
+            # the status bar says the kernel is idle: the toolbar's indicator says so too early
+            await page.get_by_text("| Idle").first.wait_for()
+            m.record("server start", time.monotonic() - started)
+            m.students_active += 1
+            first, started = True, time.monotonic()
+            try:
+                while time.monotonic() < deadline:
+                    run_started = time.monotonic()
+                    await page.get_by_role("menuitem", name="Run", exact=True).click()
+                    await page.get_by_text("Run All Cells", exact=True).click()
+                    await page.get_by_text(DONE_MARKER).last.wait_for()
+                    m.record("cell round trip", time.monotonic() - run_started)
+                    if first:
+                        m.record("first cell", time.monotonic() - started)
+                        first = False
+                    await page.get_by_role("menuitem", name="Edit", exact=True).click()
+                    await page.get_by_text("Clear Outputs of All Cells", exact=True).click()
+                    await asyncio.sleep(min(options.think_seconds, max(deadline - time.monotonic(), 0)))
+            finally:
+                m.students_active -= 1
+        finally:
+            await browser.close()
