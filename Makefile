@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-12)
 
-.PHONY: install test lint typecheck plan bench docs lock charts clean
+.PHONY: install test lint typecheck plan bench bench-loadtest docs lock charts clean
 
 # The pinned chart archives the contract tests render (CI points this at a folder that has them).
 export CHART_ARCHIVES ?= $(CURDIR)/.charts
@@ -46,6 +46,10 @@ plan: $(STAMP)
 ## bench: median wall time of three offline plans per stack, and the suite's wall time
 bench: $(STAMP)
 	$(PY) -m tools.bench
+
+## bench-loadtest: the load generator's CPU and memory per student, 50 students on a local hub
+bench-loadtest: $(STAMP) $(PROXY)
+	$(PY) -m tools.bench_loadtest
 
 ## docs: regenerate the configuration reference in README.md from the settings model
 docs: $(STAMP)
