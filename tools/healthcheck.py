@@ -8,7 +8,6 @@ Exit 0 when every step passed, 1 with the failing step and why otherwise.
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import time
@@ -16,9 +15,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
+from tools.hub_api import HubApi, ServerStartError
 from tools.kernels import KernelError, execute
 
 CHECK_USER = "platform-health-check"
@@ -41,7 +41,7 @@ class HealthCheck:
 
     def __post_init__(self) -> None:
         self.url = self.url.rstrip("/")
-        self.client = AsyncHTTPClient()
+        self.hub = HubApi(self.url)
 
     async def run(self) -> None:
         failure: HealthCheckError | None = None
@@ -72,25 +72,13 @@ class HealthCheck:
             self.timings.append((name, time.monotonic() - started))
 
     async def api(self, method: str, path: str, body: Any = None, allowed: tuple[int, ...] = ()) -> Any:
-        request = HTTPRequest(
-            f"{self.url}{path}",
-            method=method,
-            headers={"Authorization": f"token {self.token}"},
-            body=None if body is None and method == "GET" else json.dumps(body or {}),
-            allow_nonstandard_methods=True,
-            request_timeout=60,
-        )
         try:
-            response = await self.client.fetch(request)
+            return await self.hub.call(method, path, self.token, body, ok=allowed)
         except HTTPClientError as error:
-            if error.code in allowed:
-                return None
             if error.code in (401, 403):
-                raise HealthCheckError(
-                    f"the hub refused the token ({error.code}): is it the health-check service's?"
-                ) from None
+                reason = f"the hub refused the token ({error.code}): is it the health-check service's?"
+                raise HealthCheckError(reason) from None
             raise HealthCheckError(f"{method} {path} answered {error.code}") from None
-        return json.loads(response.body) if response.body else None
 
     async def reach_hub(self) -> None:
         await self.api("GET", "/hub/api/")
@@ -100,17 +88,10 @@ class HealthCheck:
         await self.api("POST", f"/hub/api/users/{self.user}", allowed=(409,))  # 409: left from a failed run
 
     async def start_server(self) -> None:
-        await self.api("POST", f"/hub/api/users/{self.user}/server", allowed=(400,))  # 400: already running
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            model = await self.api("GET", f"/hub/api/users/{self.user}")
-            server = (model.get("servers") or {}).get("")
-            if server and server.get("ready"):
-                return
-            if server is None and not model.get("pending"):
-                raise HealthCheckError("the server stopped while starting; see the hub's log for the spawn error")
-            await asyncio.sleep(1)
-        raise HealthCheckError(f"the server was not ready after {self.start_timeout:.0f} s")
+        try:
+            await self.hub.start_server(self.user, self.token, self.start_timeout)
+        except ServerStartError as error:
+            raise HealthCheckError(str(error)) from None
 
     async def run_cell(self) -> None:
         base = f"/user/{self.user}/api/kernels"
@@ -129,13 +110,7 @@ class HealthCheck:
             raise HealthCheckError(f"the cell printed {output.strip()!r}, not {EXPECTED_OUTPUT!r}")
 
     async def clean_up(self) -> None:
-        await self.api("DELETE", f"/hub/api/users/{self.user}/server", allowed=(404,))
-        for _ in range(60):
-            model = await self.api("GET", f"/hub/api/users/{self.user}", allowed=(404,))
-            if model is None or not model.get("servers"):
-                break
-            await asyncio.sleep(1)
-        await self.api("DELETE", f"/hub/api/users/{self.user}", allowed=(404,))
+        await self.hub.remove_user(self.user, self.token)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
+from tools.hub_api import HubApi, ServerStartError
 from tools.kernels import KernelError, execute
 from tools.loadtest_browser import DONE_MARKER
 from tools.loadtest_report import GeneratorUsage, Measurements, summary, table, write
@@ -85,33 +86,7 @@ def notebook(cells: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
-class Hub:
-    """The hub's REST API, with the token of whoever is calling."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url.rstrip("/")
-        AsyncHTTPClient.configure(None, max_clients=2 * MAX_STUDENTS)
-        self.client = AsyncHTTPClient()
-
-    async def call(self, method: str, path: str, token: str, body: Any = None, ok: tuple[int, ...] = ()) -> Any:
-        request = HTTPRequest(
-            f"{self.url}{path}",
-            method=method,
-            headers={"Authorization": f"token {token}"},
-            body=None if body is None and method == "GET" else json.dumps(body or {}),
-            allow_nonstandard_methods=True,
-            request_timeout=120,
-        )
-        try:
-            response = await self.client.fetch(request)
-        except HTTPClientError as error:
-            if error.code in ok:
-                return None
-            raise
-        return json.loads(response.body) if response.body else None
-
-
-async def refuse_production(hub: Hub, force: bool) -> None:
+async def refuse_production(hub: HubApi, force: bool) -> None:
     """Non-production stacks show their environment on every page; production shows none."""
     try:
         response = await hub.client.fetch(f"{hub.url}/hub/login", raise_error=False, request_timeout=30)
@@ -127,7 +102,7 @@ async def refuse_production(hub: Hub, force: bool) -> None:
 
 
 class Student:
-    def __init__(self, index: int, options: Options, hub: Hub, measurements: Measurements) -> None:
+    def __init__(self, index: int, options: Options, hub: HubApi, measurements: Measurements) -> None:
         self.name, self.options, self.hub, self.m = options.user(index), options, hub, measurements
         self.token = ""
 
@@ -140,11 +115,7 @@ class Student:
         self.m.record("login", time.monotonic() - started)
 
         started = time.monotonic()
-        await self.hub.call("POST", f"/hub/api/users/{self.name}/server", admin, ok=(400,))
-        while not await self._ready():
-            if time.monotonic() - started > self.options.start_timeout:
-                raise LoadTestError("server start timed out")
-            await asyncio.sleep(1)
+        await self.hub.start_server(self.name, admin, self.options.start_timeout)
         self.m.record("server start", time.monotonic() - started)
 
         base = f"/user/{self.name}"
@@ -176,15 +147,8 @@ class Student:
             self.m.students_active -= 1
             connection.close()
 
-    async def _ready(self) -> bool:
-        model = await self.hub.call("GET", f"/hub/api/users/{self.name}", self.options.token)
-        server = (model.get("servers") or {}).get("")
-        if server is None and not model.get("pending"):
-            raise LoadTestError("server failed to start")
-        return bool(server and server.get("ready"))
 
-
-async def _student(index: int, options: Options, hub: Hub, m: Measurements, deadline: float) -> None:
+async def _student(index: int, options: Options, hub: HubApi, m: Measurements, deadline: float) -> None:
     m.students_started += 1
     try:
         if index < options.browser_students:
@@ -202,7 +166,7 @@ async def _student(index: int, options: Options, hub: Hub, m: Measurements, dead
     except KernelError:
         m.error("cell failed")
         m.students_failed += 1
-    except (LoadTestError, HTTPClientError, OSError, TimeoutError) as error:
+    except (LoadTestError, ServerStartError, HTTPClientError, OSError, TimeoutError) as error:
         m.error(_kind(error))
         m.students_failed += 1
 
@@ -240,25 +204,17 @@ def _kind(error: Exception) -> str:
     return str(error)
 
 
-async def clean_up(options: Options, hub: Hub) -> None:
+async def clean_up(options: Options, hub: HubApi) -> None:
     """Stop and delete every user this run made: names with this run's id, and only those."""
     users = await hub.call("GET", "/hub/api/users?limit=1000", options.token) or []
     mine = [u["name"] for u in users if u["name"].startswith(f"loadtest-{options.run_id}-")]
-    for name in mine:
-        await hub.call("DELETE", f"/hub/api/users/{name}/server", options.token, ok=(404, 400))
-    for name in mine:
-        for _ in range(120):
-            model = await hub.call("GET", f"/hub/api/users/{name}", options.token, ok=(404,))
-            if model is None or not (model.get("servers") or model.get("pending")):
-                break
-            await asyncio.sleep(1)
-        await hub.call("DELETE", f"/hub/api/users/{name}", options.token, ok=(404,))
+    await asyncio.gather(*(hub.remove_user(name, options.token) for name in mine))
 
 
 async def run(
     options: Options, force_production: bool = False, quiet: bool = False, namespace: str | None = None
 ) -> Measurements:
-    hub, m = Hub(options.url), Measurements()
+    hub, m = HubApi(options.url, max_clients=2 * MAX_STUDENTS), Measurements()
     await refuse_production(hub, force_production)
     deadline = time.monotonic() + options.duration
     tasks = []
