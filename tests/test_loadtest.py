@@ -42,7 +42,10 @@ def test_ten_protocol_students_and_a_browser_student_complete(hub: LocalHub, tmp
     usage = GeneratorUsage()
     measurements = asyncio.run(asyncio.wait_for(run(options, quiet=True), timeout=240))
     report = summary(measurements, usage.per_student(options.students), measurements.per_node)
-    assert report["students"] == {"started": 11, "completed": 11, "failed": 0}, (report, hub.log.read_text()[-3000:])
+    assert report["students"] == {"started": 11, "completed": 11, "failed": 0}, (
+        report["errors"],
+        hub.log.read_text()[-3000:],
+    )
     assert report["errors"] == {} and report["error_rate"] == 0
     for kind in KINDS:
         assert report["latency_seconds"][kind]["count"] >= 11, kind

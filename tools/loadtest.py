@@ -155,6 +155,8 @@ async def _student(index: int, options: Options, hub: HubApi, m: Measurements, d
             from tools.loadtest_browser import browser_student  # noqa: PLC0415
 
             async def put_notebook(name: str) -> str:
+                # the browser may land on the server's URL before the hub calls it ready
+                await hub.start_server(name, options.token, options.start_timeout)
                 body = {"type": "notebook", "content": notebook(options.cells)}
                 await hub.call("PUT", f"/user/{name}/api/contents/{NOTEBOOK}", options.token, body)
                 return NOTEBOOK
