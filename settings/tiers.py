@@ -44,6 +44,16 @@ class TierPolicy:
     """Servers running this long are stopped, idle or not."""
 
 
+_DISPOSABLE = TierPolicy(
+    protect_stateful_resources=False,
+    nat_gateway_per_zone=False,
+    min_replicas=1,
+    allow_shared_password_login=True,
+    user_placeholders=0,
+    idle_timeout_minutes=30,
+    max_age_hours=4,
+)
+
 _POLICIES: dict[Tier, TierPolicy] = {
     Tier.PRODUCTION: TierPolicy(
         protect_stateful_resources=True,
@@ -65,24 +75,9 @@ _POLICIES: dict[Tier, TierPolicy] = {
         idle_timeout_minutes=30,
         max_age_hours=4,
     ),
-    Tier.DEVELOPMENT: TierPolicy(
-        protect_stateful_resources=False,
-        nat_gateway_per_zone=False,
-        min_replicas=1,
-        allow_shared_password_login=True,
-        user_placeholders=0,
-        idle_timeout_minutes=30,
-        max_age_hours=4,
-    ),
-    Tier.REVIEW: TierPolicy(
-        protect_stateful_resources=False,
-        nat_gateway_per_zone=False,
-        min_replicas=1,
-        allow_shared_password_login=True,
-        user_placeholders=0,
-        idle_timeout_minutes=30,
-        max_age_hours=4,
-    ),
+    Tier.DEVELOPMENT: _DISPOSABLE,
+    # Review stacks are as disposable as development ones (and run on the test stack's cluster).
+    Tier.REVIEW: _DISPOSABLE,
 }
 
 
