@@ -33,15 +33,14 @@ def service_trust(service: str, *, tag_session: bool = False) -> Document:
 
 
 def pod_identity_trust(
-    account_id: pulumi.Input[str],
-    cluster_arn: pulumi.Input[str],
-    namespace: pulumi.Input[str],
-    service_account: pulumi.Input[str],
+    cluster_arn: pulumi.Input[str], namespace: pulumi.Input[str], service_account: pulumi.Input[str]
 ) -> Document:
-    """Trust for EKS Pod Identity: one service account of one cluster of one account.
+    """Trust for EKS Pod Identity: one service account of one cluster.
 
-    Pod Identity tags every session with the pod's namespace and service account; requiring
-    them means an association made for another service account cannot use the role.
+    The conditions are on the session tags Pod Identity adds to every AssumeRole (the EKS user
+    guide's pod-id-role and pod-id-abac pages list them), the only request facts it documents;
+    the cluster's ARN names its account too. An association made for another service account,
+    namespace or cluster cannot use the role.
     """
     return {
         "Version": "2012-10-17",
@@ -49,14 +48,14 @@ def pod_identity_trust(
             {
                 "Effect": "Allow",
                 "Principal": {"Service": "pods.eks.amazonaws.com"},
+                # TagSession: Pod Identity passes the tags the conditions read.
                 "Action": ["sts:AssumeRole", "sts:TagSession"],
                 "Condition": {
                     "StringEquals": {
-                        "aws:SourceAccount": account_id,
+                        "aws:RequestTag/eks-cluster-arn": cluster_arn,
                         "aws:RequestTag/kubernetes-namespace": namespace,
                         "aws:RequestTag/kubernetes-service-account": service_account,
                     },
-                    "ArnEquals": {"aws:SourceArn": cluster_arn},
                 },
             }
         ],

@@ -38,14 +38,11 @@ class WorkloadIdentity(pulumi.ComponentResource):
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:aws:WorkloadIdentity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        account_id = pulumi.Output.from_input(args.cluster_arn).apply(lambda arn: arn.split(":")[4])
         role = aws.iam.Role(
             f"{name}-role",
             name=args.role_name,
             description=pulumi.Output.concat("Pod Identity of ", args.namespace, "/", args.service_account),
-            assume_role_policy=as_json(
-                pod_identity_trust(account_id, args.cluster_arn, args.namespace, args.service_account)
-            ),
+            assume_role_policy=as_json(pod_identity_trust(args.cluster_arn, args.namespace, args.service_account)),
             tags={"Name": args.role_name},
             opts=child,
         )
