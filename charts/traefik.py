@@ -97,6 +97,10 @@ def _https_headers(name: str, namespace: str) -> dict[str, Any]:
             "headers": {
                 "customRequestHeaders": {"X-Forwarded-Proto": "https", "X-Forwarded-Port": "443"},
                 "stsSeconds": HSTS_SECONDS,
+                # Traefik adds the header only to requests it sees as TLS, and behind the load
+                # balancer none is; this middleware runs only on the entry point the TLS listener
+                # feeds, so every request it sees did arrive over HTTPS.
+                "forceSTSHeader": True,
             }
         },
     }

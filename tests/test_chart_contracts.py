@@ -120,3 +120,29 @@ def test_traefik_behind_tls_offload_serves_plain_http_and_says_it_was_https(
     [service] = [o for o in objects if o["kind"] == "Service"]
     ports = {p["port"]: p["targetPort"] for p in service["spec"]["ports"]}
     assert ports == {80: "web", 443: "websecure"}
+
+
+def traefik_sends_sts(headers: dict[str, Any], request_headers: dict[str, str], tls: bool) -> bool:
+    """Whether Traefik's headers middleware adds Strict-Transport-Security to the response.
+
+    Traefik v3 (pkg/middlewares/headers/headers.go) runs customRequestHeaders first and then the
+    secure handler, unrolled/secure v1.0.9 (secure.go `processRequest`, `isSSL`), which adds the
+    header when stsSeconds is set, isDevelopment is off, and the request is TLS, carries one of
+    the sslProxyHeaders exactly, or forceSTSHeader is on.
+    """
+    seen = {**request_headers, **headers.get("customRequestHeaders", {})}
+    proxied_ssl = any(seen.get(k) == v for k, v in headers.get("sslProxyHeaders", {}).items())
+    ssl = tls or proxied_ssl
+    on = bool(headers.get("stsSeconds")) and not headers.get("isDevelopment", False)
+    return on and (ssl or bool(headers.get("forceSTSHeader", False)))
+
+
+@pytest.mark.parametrize("stack", ["tst", "prod"])
+def test_browsers_get_hsts_behind_tls_offload(
+    stack: str, rendered_releases: dict[tuple[str, str], list[dict[str, Any]]]
+) -> None:
+    """The load balancer ends TLS, so Traefik's websecure entry point sees plain HTTP."""
+    [middleware] = [o for o in rendered_releases[(stack, f"{stack}-traefik-release")] if o["kind"] == "Middleware"]
+    headers = middleware["spec"]["headers"]
+    assert traefik_sends_sts(headers, {}, tls=False), f"{stack}: no Strict-Transport-Security behind the NLB"
+    assert headers["stsSeconds"] >= 15_552_000  # 180 days
