@@ -30,7 +30,9 @@ cluster_settings, prerequisites = settings.cluster, settings.prerequisites
 cluster: ClusterHandle
 referenced: ReferencedCluster | None = None  # stack mode: the stack whose cluster this one shares
 ingress_class: pulumi.Input[str | None] = None  # the IngressClass the hub's Ingress uses
+storage_class: pulumi.Input[str | None] = None  # the StorageClass of the hub's database and EBS homes
 platform_nodes: list[pulumi.Resource] = []  # what platform pods wait for: nodes to run on
+hub_waits_for: list[pulumi.Resource] = []  # what the hub uses: nodes, volume driver, ingress controller
 
 if cluster_settings.mode is ClusterMode.EKS:
     # One explicit AWS provider: its default tags reach every resource that takes tags, and with
@@ -114,6 +116,7 @@ elif cluster_settings.mode is ClusterMode.KUBECONFIG:
         KubeconfigClusterArgs(
             kubeconfig=pulumi.Output.secret(kubeconfig.get_secret_value()) if kubeconfig else None,
             context=cluster_settings.context,
+            kubernetes_version=cluster_settings.kubernetes_version,
         ),
     ).handle
 else:
@@ -130,7 +133,7 @@ if cluster_settings.mode is not ClusterMode.STACK:
     if cluster_settings.mode is ClusterMode.EKS:
         on_aws_and_cluster = pulumi.ResourceOptions(providers=[aws_provider, cluster.provider])
         if prerequisites.ebs_csi_driver.enabled:
-            EbsCsiDriver(
+            ebs_csi_driver = EbsCsiDriver(
                 settings.name("ebs-csi-driver"),
                 EbsCsiDriverArgs(
                     cluster_name=eks.name,
@@ -143,6 +146,8 @@ if cluster_settings.mode is not ClusterMode.STACK:
                 ),
                 opts=on_aws_and_cluster,
             )
+            storage_class = ebs_csi_driver.storage_class_name
+            hub_waits_for.append(ebs_csi_driver)
         if prerequisites.node_termination_handler.enabled:
             NodeTerminationHandler(
                 settings.name("node-termination-handler"),
@@ -194,13 +199,13 @@ if cluster_settings.mode is not ClusterMode.STACK:
         pulumi.export("ingressClass", traefik.ingress_class)
         pulumi.export("loadBalancerHostname", traefik.load_balancer_hostname)
         ingress_class = traefik.ingress_class
+        hub_waits_for.append(traefik)
 
 # The hub. A review stack's hostname is its name under the test stack's review domain.
 hostname: pulumi.Input[str | None] = settings.ingress.hostname
 if referenced is not None:
     hostname = pulumi.Output.concat(settings.prefix, ".", referenced.review_domain)
     ingress_class = referenced.ingress_class
-ebs_class = cluster_settings.mode is ClusterMode.EKS and prerequisites.ebs_csi_driver.enabled
 hub = JupyterHub(
     settings.name("jupyterhub"),
     JupyterHubArgs(
@@ -209,26 +214,21 @@ hub = JupyterHub(
             tier=settings.tier.value,
             production=settings.policy.protect_stateful_resources,
             hub=settings.hub,
-            hostname=None,
-            ingress_class=None,
             secret_name=settings.name("hub-secrets"),
-            secret_keys=(),
-            storage_class=settings.name("gp3") if ebs_class else None,
             on_eks=cluster_settings.mode is not ClusterMode.KUBECONFIG,
             # TLS at the load balancer: our own certificate, or the test stack's for review stacks
             https=settings.ingress.certificate_arn is not None or referenced is not None,
-            kubernetes_version=(
-                cluster_settings.kubernetes_version if cluster_settings.mode is ClusterMode.EKS else None
-            ),
             placeholders=settings.user_placeholders,
             idle_timeout_minutes=settings.idle_timeout_minutes,
             max_age_hours=settings.max_age_hours,
         ),
         namespace=settings.name("hub"),
         release_name=settings.name("jupyterhub"),
+        kubernetes_version=cluster.kubernetes_version,
         hostname=hostname,
         ingress_class=ingress_class,
-        depends_on=platform_nodes,
+        storage_class=storage_class,
+        depends_on=[*platform_nodes, *hub_waits_for],
     ),
     opts=pulumi.ResourceOptions(providers=[cluster.provider]),
 )
@@ -241,5 +241,6 @@ pulumi.export("clusterName", cluster.name)
 pulumi.export("clusterArn", cluster.arn)
 pulumi.export("kubeconfig", cluster.kubeconfig)
 pulumi.export("availabilityZones", cluster.availability_zones)
+pulumi.export("kubernetesVersion", cluster.kubernetes_version)
 pulumi.export("hubHostname", settings.ingress.hostname)
 pulumi.export("reviewDomain", settings.ingress.review_domain)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from charts import USER_PLACEHOLDER_PRIORITY
+from charts.user_scheduler import scheduler_image_tag
 from settings.hub import OAUTH, Authenticator, HubSettings, quantity_bytes
 
 HUB_CONFIG_DIR = Path(__file__).resolve().parent.parent / "hub_config"
@@ -27,6 +28,7 @@ SECRET_ENVIRONMENT = {
 }
 
 HEALTH_CHECK_SERVICE = "health-check"
+SECRET_VERSION_ANNOTATION = "jupyterhub-platform/secrets-version"
 
 _AUTHENTICATOR_CLASS = {
     Authenticator.GENERIC_OAUTH: "generic-oauth",
@@ -38,24 +40,40 @@ _AUTHENTICATOR_CLASS = {
 
 @dataclass(frozen=True)
 class JupyterHubOptions:
+    """What the stack's settings say about the hub."""
+
     prefix: str
     tier: str
     production: bool
     hub: HubSettings
-    hostname: str | None
-    ingress_class: str | None
     secret_name: str
-    secret_keys: tuple[str, ...]
-    """The keys the Secret holds (client-secret, shared-password, database-url)."""
-    storage_class: str | None
     on_eks: bool
     https: bool
     """Whether students reach the hub over HTTPS (TLS at the load balancer)."""
-    kubernetes_version: str | None
-    """The cluster's minor version, for z2jh's user scheduler; None when unknown (kubeconfig)."""
     placeholders: int
     idle_timeout_minutes: int
     max_age_hours: int
+
+
+@dataclass(frozen=True)
+class ClusterFacts:
+    """What the hub's values need that is known only once the cluster and its prerequisites exist."""
+
+    kubernetes_version: str
+    """The cluster's minor version, like 1.35: the user scheduler runs the same."""
+    hostname: str | None
+    ingress_class: str | None
+    storage_class: str | None
+    """The EBS StorageClass, for the hub's database and EBS homes; None: the cluster's default."""
+    secret_keys: tuple[str, ...]
+    """The keys the hub's Secret holds (client-secret, shared-password, database-url)."""
+    secrets_version: str
+    """The Secret's resource version: the hub reads it only when it starts, so a new one restarts it."""
+
+
+def user_scheduler_name(prefix: str) -> str:
+    """z2jh names the user scheduler's Deployment, ServiceAccount and ClusterRole after the fullname."""
+    return f"{prefix}-user-scheduler"
 
 
 def hub_snippets() -> dict[str, str]:
@@ -63,25 +81,25 @@ def hub_snippets() -> dict[str, str]:
     return {path.stem: path.read_text() for path in sorted(HUB_CONFIG_DIR.glob("*.py"))}
 
 
-def jupyterhub_values(options: JupyterHubOptions) -> dict[str, Any]:
+def jupyterhub_values(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
     hub = options.hub
     values: dict[str, Any] = {
         # The chart names everything after this: dev-hub, dev-proxy-public, priority class dev, ...
         "fullnameOverride": options.prefix,
-        "hub": _hub(options),
+        "hub": _hub(options, facts),
         "proxy": {
             "service": {"type": "ClusterIP"},
             "chp": {"resources": {"requests": {"cpu": "100m", "memory": "256Mi"}}},
         },
-        "singleuser": _singleuser(options),
-        "scheduling": _scheduling(options),
+        "singleuser": _singleuser(options, facts),
+        "scheduling": _scheduling(options, facts),
         "cull": {
             "enabled": True,
             "timeout": options.idle_timeout_minutes * 60,
             "maxAge": options.max_age_hours * 3600,
             "every": 300,
         },
-        "ingress": _ingress(options),
+        "ingress": _ingress(facts),
         "custom": _custom(options),
     }
     if hub.hub_image is not None:
@@ -89,8 +107,8 @@ def jupyterhub_values(options: JupyterHubOptions) -> dict[str, Any]:
     return values
 
 
-def _hub(options: JupyterHubOptions) -> dict[str, Any]:
-    hub, auth = options.hub, options.hub.auth
+def _hub(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
+    hub, auth, hostname = options.hub, options.hub.auth, facts.hostname
     config: dict[str, Any] = {
         "JupyterHub": {"authenticator_class": _AUTHENTICATOR_CLASS[auth.authenticator]},
         "Authenticator": {
@@ -102,11 +120,11 @@ def _hub(options: JupyterHubOptions) -> dict[str, Any]:
             "allow_existing_users": False,
         },
     }
-    if options.https and options.hostname:
+    if options.https and hostname:
         # TLS ends at the load balancer: the hub must still build https:// URLs and Secure cookies.
-        config["JupyterHub"]["public_url"] = f"https://{options.hostname}/"
+        config["JupyterHub"]["public_url"] = f"https://{hostname}/"
     if auth.authenticator in OAUTH:
-        callback = auth.callback_url or (f"https://{options.hostname}/hub/oauth_callback" if options.hostname else None)
+        callback = auth.callback_url or (f"https://{hostname}/hub/oauth_callback" if hostname else None)
         oauth: dict[str, Any] = {"client_id": auth.client_id, "oauth_callback_url": callback}
         username_claim, groups_claim = auth.claims
         if auth.authenticator is Authenticator.GITHUB:
@@ -147,8 +165,10 @@ def _hub(options: JupyterHubOptions) -> dict[str, Any]:
         "extraEnv": {
             variable: {"valueFrom": {"secretKeyRef": {"name": options.secret_name, "key": key}}}
             for variable, key in SECRET_ENVIRONMENT.items()
-            if key in options.secret_keys
+            if key in facts.secret_keys
         },
+        # The hub reads the Secret only when it starts: a new version of it restarts the hub.
+        "annotations": {SECRET_VERSION_ANNOTATION: facts.secrets_version},
         "templatePaths": [TEMPLATES_PATH],
         "templateVars": {
             "platform_title": hub.branding.title,
@@ -175,12 +195,12 @@ def _hub(options: JupyterHubOptions) -> dict[str, Any]:
     }
     if hub.database_url is not None:
         values["db"] = {"type": "postgres"}  # the URL comes from the Secret (HUB_DB_URL)
-    elif options.storage_class is not None:
-        values["db"] = {"type": "sqlite-pvc", "pvc": {"storageClassName": options.storage_class}}
+    elif facts.storage_class is not None:
+        values["db"] = {"type": "sqlite-pvc", "pvc": {"storageClassName": facts.storage_class}}
     return values
 
 
-def _singleuser(options: JupyterHubOptions) -> dict[str, Any]:
+def _singleuser(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
     hub, resources = options.hub, options.hub.resources
     values: dict[str, Any] = {
         # KubeSpawner expands these per user; {user_server} is the escaped user (and server) name.
@@ -194,7 +214,7 @@ def _singleuser(options: JupyterHubOptions) -> dict[str, Any]:
         # The instance metadata service holds the node's credentials: never reachable from a server.
         "cloudMetadata": {"blockWithIptables": True},
         "networkPolicy": {"enabled": True, "egressAllowRules": {"cloudMetadataServer": False}},
-        "storage": _storage(options),
+        "storage": _storage(options, facts),
     }
     if options.hub.storage.kind in ("host-path", "nfs"):
         values["initContainers"] = [home_init_container(options)]
@@ -205,14 +225,14 @@ def _bytes(quantity: str | None) -> int | None:
     return quantity_bytes(quantity) if quantity else None
 
 
-def _storage(options: JupyterHubOptions) -> dict[str, Any]:
+def _storage(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
     storage = options.hub.storage
     if storage.kind == "ebs":
         return {
             "type": "dynamic",
             "capacity": storage.capacity,
             "dynamic": {
-                "storageClass": options.storage_class,
+                "storageClass": facts.storage_class,
                 "pvcNameTemplate": f"{options.prefix}-claim-{{user_server}}",
                 "volumeNameTemplate": "home",
             },
@@ -262,16 +282,13 @@ def home_init_container(options: JupyterHubOptions) -> dict[str, Any]:
     }
 
 
-def _scheduling(options: JupyterHubOptions) -> dict[str, Any]:
+def _scheduling(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
     # On EKS, user servers must land on the spot user nodes and the hub on core nodes; a cluster
     # from a kubeconfig (kind) labels nothing, so there it is only a preference.
     match = "require" if options.on_eks else "prefer"
-    user_scheduler: dict[str, Any] = {"enabled": True}
-    if options.kubernetes_version is not None:
-        # kube-scheduler must stay within one minor version of the API server it talks to.
-        user_scheduler["image"] = {"tag": f"v{options.kubernetes_version}.0"}
     return {
-        "userScheduler": user_scheduler,
+        # The cluster's own kube-scheduler version; the hub component grants what it needs.
+        "userScheduler": {"enabled": True, "image": {"tag": scheduler_image_tag(facts.kubernetes_version)}},
         "podPriority": {"enabled": True, "userPlaceholderPriority": USER_PLACEHOLDER_PRIORITY},
         "userPlaceholder": {"enabled": options.placeholders > 0, "replicas": options.placeholders},
         "corePods": {"nodeAffinity": {"matchNodePurpose": match}},
@@ -279,12 +296,12 @@ def _scheduling(options: JupyterHubOptions) -> dict[str, Any]:
     }
 
 
-def _ingress(options: JupyterHubOptions) -> dict[str, Any]:
-    if options.hostname is None:
+def _ingress(facts: ClusterFacts) -> dict[str, Any]:
+    if facts.hostname is None:
         return {"enabled": False}
-    values: dict[str, Any] = {"enabled": True, "hosts": [options.hostname], "pathType": "Prefix"}
-    if options.ingress_class is not None:
-        values["ingressClassName"] = options.ingress_class
+    values: dict[str, Any] = {"enabled": True, "hosts": [facts.hostname], "pathType": "Prefix"}
+    if facts.ingress_class is not None:
+        values["ingressClassName"] = facts.ingress_class
     return values
 
 

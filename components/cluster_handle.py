@@ -21,3 +21,5 @@ class ClusterHandle:
     """The EKS cluster's ARN, which pod identity roles trust; None off EKS."""
     availability_zones: pulumi.Output[list[str]]
     """Zones of the user nodes; empty off EKS."""
+    kubernetes_version: pulumi.Output[str]
+    """The cluster's Kubernetes minor version, like 1.35."""

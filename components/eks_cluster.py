@@ -244,6 +244,7 @@ class EksCluster(pulumi.ComponentResource):
             on_eks=True,
             arn=self.arn,
             availability_zones=pulumi.Output.from_input(list(args.availability_zones)),
+            kubernetes_version=cluster.version,
         )
         self.register_outputs(
             {

@@ -6,29 +6,31 @@ chart's values, which the plan and Helm's release history show, never hold them.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from charts import JUPYTERHUB
-from charts.jupyterhub import JupyterHubOptions, jupyterhub_values
+from charts.jupyterhub import ClusterFacts, JupyterHubOptions, jupyterhub_values, user_scheduler_name
+from charts.user_scheduler import Rule, newer_scheduler_rules
 from components.helm import helm_release
 from settings.hub import HubSettings
-
-SECRET_VERSION_ANNOTATION = "jupyterhub-platform/secrets-version"
 
 
 @dataclass(frozen=True)
 class JupyterHubArgs:
     options: JupyterHubOptions
-    """Everything but what is known only at deploy time (hostname and IngressClass may be Outputs)."""
     namespace: str
     release_name: str
+    kubernetes_version: pulumi.Input[str]
+    """The cluster's minor version, like 1.35."""
     hostname: pulumi.Input[str | None]
     ingress_class: pulumi.Input[str | None]
+    storage_class: pulumi.Input[str | None]
     depends_on: Sequence[pulumi.Resource]
+    """What the hub waits for, and outlives on destroy: nodes, the volume driver, the ingress controller."""
 
 
 def hub_secrets(hub: HubSettings) -> dict[str, pulumi.Output[str]]:
@@ -46,24 +48,34 @@ class JupyterHub(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: JupyterHubArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:k8s:JupyterHub", name, None, opts)
+        options = args.options
+        # The namespace goes first on destroy, and with it the servers and their volume claims:
+        # before the driver that unmounts them.
         namespace = k8s.core.v1.Namespace(
-            f"{name}-namespace", metadata={"name": args.namespace}, opts=pulumi.ResourceOptions(parent=self)
+            f"{name}-namespace",
+            metadata={"name": args.namespace},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
-        data = hub_secrets(args.options.hub)
+        data = hub_secrets(options.hub)
         secret = k8s.core.v1.Secret(
             f"{name}-secrets",
-            metadata={"name": args.options.secret_name, "namespace": namespace.metadata.name},
+            metadata={"name": options.secret_name, "namespace": namespace.metadata.name},
             string_data=data,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        scheduler_access = self._user_scheduler_access(name, args, namespace)
 
         def values_for(parts: list[Any]) -> dict[str, Any]:
-            hostname, ingress_class, secret_version = parts
-            options = replace(args.options, hostname=hostname, ingress_class=ingress_class, secret_keys=tuple(data))
-            values = jupyterhub_values(options)
-            # The hub reads the Secret only when it starts: a new version of it restarts the hub.
-            values["hub"]["annotations"] = {SECRET_VERSION_ANNOTATION: secret_version or ""}
-            return values
+            version, hostname, ingress_class, storage_class, secrets_version = parts
+            facts = ClusterFacts(
+                kubernetes_version=version,
+                hostname=hostname,
+                ingress_class=ingress_class,
+                storage_class=storage_class,
+                secret_keys=tuple(data),
+                secrets_version=secrets_version or "",
+            )
+            return jupyterhub_values(options, facts)
 
         helm_release(
             f"{name}-release",
@@ -71,9 +83,47 @@ class JupyterHub(pulumi.ComponentResource):
             release_name=args.release_name,
             namespace=namespace.metadata.name,
             values=pulumi.Output.all(
-                args.hostname, args.ingress_class, secret.metadata.apply(lambda m: m.resource_version)
+                args.kubernetes_version,
+                args.hostname,
+                args.ingress_class,
+                args.storage_class,
+                secret.metadata.apply(lambda m: m.resource_version),
             ).apply(values_for),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[secret, *args.depends_on]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[secret, scheduler_access, *args.depends_on]),
         )
-        self.hub_url = pulumi.Output.from_input(args.hostname).apply(lambda host: f"https://{host}/" if host else "")
+        scheme = "https" if options.https else "http"
+        self.hub_url = pulumi.Output.from_input(args.hostname).apply(lambda host: f"{scheme}://{host}/" if host else "")
         self.register_outputs({"hub_url": self.hub_url})
+
+    def _user_scheduler_access(
+        self, name: str, args: JupyterHubArgs, namespace: k8s.core.v1.Namespace
+    ) -> k8s.rbac.v1.ClusterRoleBinding:
+        """What the cluster's kube-scheduler version needs beyond the chart's own ClusterRole."""
+        scheduler = user_scheduler_name(args.options.prefix)
+        role = k8s.rbac.v1.ClusterRole(
+            f"{name}-user-scheduler-newer-apis",
+            metadata={"name": f"{scheduler}-newer-apis"},
+            rules=pulumi.Output.from_input(args.kubernetes_version).apply(
+                lambda version: [_policy_rule(r) for r in newer_scheduler_rules(version, f"{scheduler}-lock")]
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return k8s.rbac.v1.ClusterRoleBinding(
+            f"{name}-user-scheduler-newer-apis",
+            metadata={"name": f"{scheduler}-newer-apis"},
+            role_ref={"api_group": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role.metadata.name},
+            # The chart's own service account for the user scheduler.
+            subjects=[{"kind": "ServiceAccount", "name": scheduler, "namespace": namespace.metadata.name}],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+def _policy_rule(rule: Rule) -> k8s.rbac.v1.PolicyRuleArgsDict:
+    policy_rule: k8s.rbac.v1.PolicyRuleArgsDict = {
+        "api_groups": [rule.api_group],
+        "resources": list(rule.resources),
+        "verbs": list(rule.verbs),
+    }
+    if rule.resource_names:
+        policy_rule["resource_names"] = list(rule.resource_names)
+    return policy_rule

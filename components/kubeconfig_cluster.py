@@ -17,6 +17,8 @@ class KubeconfigClusterArgs:
     kubeconfig: pulumi.Output[str] | None
     """The kubeconfig as a secret; None to use KUBECONFIG or ~/.kube/config of whoever runs Pulumi."""
     context: str | None
+    kubernetes_version: str
+    """The cluster's minor version, as the stack says (nothing reads it from the cluster offline)."""
 
 
 class KubeconfigCluster(pulumi.ComponentResource):
@@ -34,5 +36,6 @@ class KubeconfigCluster(pulumi.ComponentResource):
             on_eks=False,
             arn=None,
             availability_zones=pulumi.Output.from_input([]),
+            kubernetes_version=pulumi.Output.from_input(args.kubernetes_version),
         )
         self.register_outputs({"name": self.handle.name})

@@ -14,7 +14,15 @@ import pulumi_kubernetes as k8s
 from components.cluster_handle import ClusterHandle
 
 # What an eks-mode stack exports for others to use (see __main__.py).
-STACK_OUTPUTS = ("kubeconfig", "clusterName", "clusterArn", "availabilityZones", "ingressClass", "reviewDomain")
+STACK_OUTPUTS = (
+    "kubeconfig",
+    "clusterName",
+    "clusterArn",
+    "availabilityZones",
+    "kubernetesVersion",
+    "ingressClass",
+    "reviewDomain",
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class ReferencedCluster(pulumi.ComponentResource):
             on_eks=True,
             arn=cast(pulumi.Output[str], output("clusterArn")),
             availability_zones=cast(pulumi.Output[list[str]], output("availabilityZones")),
+            kubernetes_version=cast(pulumi.Output[str], output("kubernetesVersion")),
         )
         self.ingress_class = cast(pulumi.Output[str], output("ingressClass"))
         self.review_domain = cast(pulumi.Output[str], output("reviewDomain"))

@@ -32,7 +32,8 @@ class TraefikArgs:
 
 
 class Traefik(pulumi.ComponentResource):
-    ingress_class: str
+    ingress_class: pulumi.Output[str]
+    """The IngressClass, known once the release that makes it exists."""
     load_balancer_hostname: pulumi.Output[str]
 
     def __init__(self, name: str, args: TraefikArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -64,7 +65,7 @@ class Traefik(pulumi.ComponentResource):
             pulumi.Output.concat(release.status.namespace, "/", args.fullname),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.ingress_class = args.fullname
+        self.ingress_class = release.status.apply(lambda _: args.fullname)
         self.load_balancer_hostname = service.status.apply(_hostname)
         ingress = args.ingress
         if args.on_aws and ingress.hosted_zone_id is not None and ingress.hostname is not None:

@@ -152,7 +152,6 @@ class UserNodesSettings(SettingsModel):
 
 
 _EKS_ONLY = (
-    "kubernetes_version",
     "admins",
     "endpoint_public_access",
     "public_access_cidrs",
@@ -162,7 +161,11 @@ _EKS_ONLY = (
     "core_nodes",
     "user_nodes",
 )
-_MODE_KEYS = {ClusterMode.KUBECONFIG: ("kubeconfig", "context"), ClusterMode.STACK: ("stack",)}
+_MODE_KEYS = {
+    ClusterMode.EKS: ("kubernetes_version",),
+    ClusterMode.KUBECONFIG: ("kubeconfig", "context", "kubernetes_version"),
+    ClusterMode.STACK: ("stack",),
+}
 
 
 class ClusterSettings(SettingsModel):
@@ -176,7 +179,11 @@ class ClusterSettings(SettingsModel):
     )
     kubernetes_version: KubernetesVersion = Field(
         default="1.35",
-        description="`eks`: Kubernetes minor version of the control plane and nodes. z2jh 4.4.0 needs 1.28 or newer.",
+        description=(
+            "`eks`: Kubernetes minor version of the control plane and nodes. `kubeconfig`: the existing "
+            "cluster's minor version. z2jh's user scheduler runs the kube-scheduler of the same version "
+            "(`stack` mode takes the referenced stack's)."
+        ),
     )
     admins: list[IamPrincipalArn] = Field(
         default_factory=list,
@@ -230,7 +237,7 @@ class ClusterSettings(SettingsModel):
     @model_validator(mode="after")
     def _keys_fit_the_mode(self) -> Self:
         for field in sorted(self.model_fields_set):
-            in_mode = field in _MODE_KEYS.get(self.mode, ()) or (self.mode is ClusterMode.EKS and field in _EKS_ONLY)
+            in_mode = field in _MODE_KEYS[self.mode] or (self.mode is ClusterMode.EKS and field in _EKS_ONLY)
             if field != "mode" and not in_mode:
                 raise KeyedError(to_camel(field), f"does not apply in mode {self.mode.value}")
         if self.mode is ClusterMode.STACK and self.stack is None:

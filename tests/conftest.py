@@ -1,11 +1,15 @@
 """Fixtures that run the real program under mocks, for a stack file or for a config dict."""
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import pytest
 
-from tools.mocks import Registration
+from charts import ALL_CHARTS, Chart
+from settings import settings_from_config
+from tools.charts import render
+from tools.mocks import Registration, SecretValue
 from tools.program import ProgramRun, run_program
 from tools.stack_config import config_from_dict, project_name, read_stack_config, stack_names
 
@@ -54,3 +58,46 @@ def run_config() -> RunConfig:
         return run_program(config_from_dict(PROJECT, stack, {**BASE_CONFIG, **(config or {})}))
 
     return run
+
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def chart_of(release: Registration) -> Chart:
+    reference, version = release.inputs["chart"], release.inputs["version"]
+    matches = [c for c in ALL_CHARTS if reference in (c.name, c.repository) and c.version == version]
+    assert matches, f"{release.name}: {reference} {version} is not a pinned chart"
+    return matches[0]
+
+
+def unwrap(value: Any) -> Any:
+    if isinstance(value, SecretValue):
+        return unwrap(value.value)
+    if isinstance(value, dict):
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+@cache
+def kubernetes_version(stack: str) -> str:
+    config = read_stack_config(stack)
+    settings = settings_from_config(config.project, stack, config.values, config.secret_keys)
+    return settings.cluster.kubernetes_version
+
+
+@pytest.fixture(scope="session")
+def rendered_releases(stack_runs: dict[str, ProgramRun]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Every release of every stack, rendered once for the whole session."""
+    out = {}
+    for stack in STACKS:
+        for release in stack_runs[stack].by_type(RELEASE):
+            out[(stack, release.name)] = render(
+                chart_of(release),
+                release=release.inputs["name"],
+                namespace=release.inputs["namespace"],
+                values=unwrap(release.inputs.get("values", {})),
+                kube_version=f"{kubernetes_version(stack)}.0",
+            )
+    return out

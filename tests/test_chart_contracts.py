@@ -6,71 +6,21 @@ versions a cluster serves; every object it renders is named with the stack prefi
 object is valid for that Kubernetes version.
 """
 
-from functools import cache
 from typing import Any
 
 import kubernetes_validate
 import pytest
 
-from charts import ALL_CHARTS, Chart
-from settings import settings_from_config
-from tests.conftest import STACKS
-from tools.charts import custom_kinds, render
-from tools.mocks import Registration, SecretValue
+from tests.conftest import RELEASE, STACKS, chart_of, kubernetes_version
+from tools.charts import custom_kinds
 from tools.program import ProgramRun
-from tools.stack_config import read_stack_config
 
-RELEASE = "kubernetes:helm.sh/v3:Release"
 # Objects whose names the charts fix, not the release: none so far. Add (kind, name) with a reason.
 UNPREFIXED: set[tuple[str, str]] = set()
 
 
-def chart_of(release: Registration) -> Chart:
-    reference, version = release.inputs["chart"], release.inputs["version"]
-    matches = [c for c in ALL_CHARTS if reference in (c.name, c.repository) and c.version == version]
-    assert matches, f"{release.name}: {reference} {version} is not a pinned chart"
-    return matches[0]
-
-
-def unwrap(value: Any) -> Any:
-    if isinstance(value, SecretValue):
-        return unwrap(value.value)
-    if isinstance(value, dict):
-        return {k: unwrap(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap(v) for v in value]
-    return value
-
-
-@cache
-def kubernetes_version(stack: str) -> str:
-    config = read_stack_config(stack)
-    settings = settings_from_config(config.project, stack, config.values, config.secret_keys)
-    return settings.cluster.kubernetes_version
-
-
-def releases(stack_runs: dict[str, ProgramRun]) -> list[tuple[str, str]]:
-    return [(stack, r.name) for stack in STACKS for r in stack_runs[stack].by_type(RELEASE)]
-
-
-@pytest.fixture(scope="session")
-def rendered_releases(stack_runs: dict[str, ProgramRun]) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """Every release of every stack, rendered once for the whole session."""
-    out = {}
-    for stack in STACKS:
-        for release in stack_runs[stack].by_type(RELEASE):
-            out[(stack, release.name)] = render(
-                chart_of(release),
-                release=release.inputs["name"],
-                namespace=release.inputs["namespace"],
-                values=unwrap(release.inputs.get("values", {})),
-                kube_version=f"{kubernetes_version(stack)}.0",
-            )
-    return out
-
-
 def test_every_stack_file_with_a_cluster_installs_releases(stack_runs: dict[str, ProgramRun]) -> None:
-    with_releases = {stack for stack, _ in releases(stack_runs)}
+    with_releases = {stack for stack in STACKS if stack_runs[stack].by_type(RELEASE)}
     assert {"dev", "tst", "prod", "local"} <= with_releases
 
 

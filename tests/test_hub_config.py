@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from traitlets.config import Config
 
-from tests.conftest import BASE_CONFIG, RunConfig
+from tests.conftest import BASE_CONFIG, RunConfig, chart_of, kubernetes_version, unwrap
 from tests.hub_harness import load_hub_config, pod_for, write_hub_files
-from tests.test_chart_contracts import chart_of, kubernetes_version, unwrap
 from tools.charts import render
 from tools.program import ProgramRun
 

@@ -232,6 +232,7 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
             "clusterName": cluster_name,
             "clusterArn": f"arn:aws:eks:{self.region}:{ACCOUNT_ID}:cluster/{cluster_name}",
             "availabilityZones": [f"{self.region}{letter}" for letter in _ZONE_LETTERS.get(self.region, "abc")[:3]],
+            "kubernetesVersion": "1.35",
             "ingressClass": f"{stack}-traefik",
             "reviewDomain": f"review.{stack}.example.edu",
         }
