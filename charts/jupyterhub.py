@@ -28,6 +28,8 @@ SECRET_ENVIRONMENT = {
 }
 
 HEALTH_CHECK_SERVICE = "health-check"
+# A new node, then a multi-GB image pull: more than KubeSpawner's default 300 s at the start of a class.
+SERVER_START_TIMEOUT_SECONDS = 600
 SECRET_VERSION_ANNOTATION = "jupyterhub-platform/secrets-version"
 
 _AUTHENTICATOR_CLASS = {
@@ -208,8 +210,7 @@ def _singleuser(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, An
         "image": {"name": hub.singleuser_image.name, "tag": hub.singleuser_image.tag},
         # In bytes: JupyterHub reads "2G" as 2 GiB, Kubernetes (the placeholders' pods) as 2e9.
         "memory": {"guarantee": _bytes(resources.memory_guarantee), "limit": _bytes(resources.memory_limit)},
-        # A new node, then a multi-GB image pull: more than the default 300 s at the start of a class.
-        "startTimeout": 600,
+        "startTimeout": SERVER_START_TIMEOUT_SECONDS,
         "cpu": {"guarantee": resources.cpu_guarantee, "limit": resources.cpu_limit},
         # The instance metadata service holds the node's credentials: never reachable from a server.
         "cloudMetadata": {"blockWithIptables": True},

@@ -18,6 +18,7 @@ from typing import Any
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
+from charts.jupyterhub import SERVER_START_TIMEOUT_SECONDS
 from tools.hub_api import HubApi, ServerStartError
 from tools.kernels import KernelError, execute
 
@@ -25,6 +26,9 @@ CHECK_USER = "platform-health-check"
 CHECK_CODE = "print(6 * 7)"
 EXPECTED_OUTPUT = "42"
 TOKEN_VARIABLE = "JUPYTERHUB_API_TOKEN"
+# A cold start (autoscaler, spot launch, image pull) may take the hub's whole start timeout; a
+# minute more, so that a start that fails is reported with the hub's own verdict.
+DEFAULT_START_TIMEOUT_SECONDS = SERVER_START_TIMEOUT_SECONDS + 60
 
 
 class HealthCheckError(Exception):
@@ -36,7 +40,7 @@ class HealthCheck:
     url: str
     token: str
     user: str = CHECK_USER
-    start_timeout: float = 300.0
+    start_timeout: float = DEFAULT_START_TIMEOUT_SECONDS
     timings: list[tuple[str, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -117,7 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.healthcheck", description=__doc__.split("\n\n")[0])
     parser.add_argument("url", help="the hub's URL, like https://dev.hub.example.edu")
     parser.add_argument("--user", default=CHECK_USER, help=f"name of the check user (default {CHECK_USER})")
-    parser.add_argument("--start-timeout", type=float, default=300.0, help="seconds a server may take to start")
+    parser.add_argument(
+        "--start-timeout",
+        type=float,
+        default=DEFAULT_START_TIMEOUT_SECONDS,
+        help=f"seconds a server may take to start (default {DEFAULT_START_TIMEOUT_SECONDS}, beyond the hub's own)",
+    )
     args = parser.parse_args(argv)
     token = os.environ.get(TOKEN_VARIABLE)
     if not token:
