@@ -50,11 +50,14 @@ class JupyterHubOptions:
     hub: HubSettings
     secret_name: str
     on_eks: bool
+    shares_user_nodes: bool
+    """Whether another stack's hub owns the user nodes (a review stack on the test cluster)."""
     https: bool
     """Whether students reach the hub over HTTPS (TLS at the load balancer)."""
     placeholders: int
     idle_timeout_minutes: int
     max_age_hours: int
+    concurrent_spawn_limit: int
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,9 @@ def jupyterhub_values(options: JupyterHubOptions, facts: ClusterFacts) -> dict[s
             "chp": {"resources": {"requests": {"cpu": "100m", "memory": "256Mi"}}},
         },
         "singleuser": _singleuser(options, facts),
+        # The image puller is a DaemonSet: on nodes another stack owns, each review stack's would
+        # take one more pod address on every node from that stack's students.
+        "prePuller": {"continuous": {"enabled": not options.shares_user_nodes}},
         "scheduling": _scheduling(options, facts),
         "cull": {
             "enabled": True,
@@ -190,8 +196,9 @@ def _hub(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
                 "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users"],
             }
         },
-        # Spawns queue beyond this many at once (a class logging in together), rather than overload the hub.
-        "concurrentSpawnLimit": 64,
+        # Beyond this many starting at once the hub refuses a start (429, retry in 30-60 s); sized
+        # for the largest class that starts together.
+        "concurrentSpawnLimit": options.concurrent_spawn_limit,
         # Never restart the hub over failed spawns: a spot shortage must not stop a running class.
         "consecutiveFailureLimit": 0,
     }

@@ -5,6 +5,7 @@ permissions (AWS's managed policy, through Pod Identity), and volumes are gp3, e
 in the zone of the pod that first uses them, and can grow.
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ class EbsCsiDriverArgs:
     role_name: str
     storage_class_name: str
     reclaim_policy: str
+    volume_attach_limit: int
+    """EBS volumes a node really has room for (settings/capacity.py `ebs_volume_attach_limit`)."""
     depends_on: Sequence[pulumi.Resource]
     """The nodes its controller runs on: the add-on is healthy only once it is scheduled."""
 
@@ -56,6 +59,9 @@ class EbsCsiDriver(pulumi.ComponentResource):
             args.kubernetes_version,
             pulumi.ResourceOptions(parent=self, depends_on=[identity, *args.depends_on]),
             pod_identity_associations=[{"role_arn": identity.role_arn, "service_account": CONTROLLER_SERVICE_ACCOUNT}],
+            # The node plugin cannot read instance metadata (hop limit 1), so it would assume one
+            # network interface and offer more attachments than a full node has.
+            configuration_values=json.dumps({"node": {"volumeAttachLimit": args.volume_attach_limit}}),
         )
         storage_class = k8s.storage.v1.StorageClass(
             f"{name}-storage-class",

@@ -1,5 +1,6 @@
 """Cluster settings: where the cluster comes from, and in `eks` mode its shape and nodes."""
 
+import difflib
 import re
 from enum import StrEnum
 from ipaddress import IPv4Network
@@ -8,6 +9,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic.alias_generators import to_camel
 
+from settings.instance_types import INSTANCE_TYPES
 from settings.types import KeyedError, SettingsModel, matching
 
 
@@ -30,10 +32,15 @@ def _check_kubernetes_version(version: str) -> str:
 
 
 def _check_instance_type(name: str) -> str:
-    match = re.fullmatch(r"([a-z]+)(\d+)([a-z-]*)\.([a-z0-9]+)", name)
-    if not match:
-        raise ValueError("is not an EC2 instance type like m6i.2xlarge")
-    if "g" in match.group(3):
+    known = INSTANCE_TYPES.get(name)
+    if known is None:
+        close = difflib.get_close_matches(name, INSTANCE_TYPES, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise ValueError(
+            f"is not an instance type the platform knows ({hint}settings/instance_types.py lists them with the "
+            "facts the capacity arithmetic needs; add one there)"
+        )
+    if known.architecture != "x86_64":
         raise ValueError("is a Graviton (arm64) type; the nodes run the x86_64 EKS AMI")
     return name
 
@@ -104,8 +111,8 @@ class UserNodesSettings(SettingsModel):
         min_length=2,
         description=(
             "Spot instance types for user servers, all the same size so the autoscaler can treat the groups "
-            "alike. 8 vCPU / 32 GiB holds about 50 students re-running notebooks; the more types, the less "
-            "often spot capacity runs dry."
+            "alike. 8 vCPU / 32 GiB holds 53 students (23 with EBS homes); the more types, the less often spot "
+            "capacity runs dry. Each must be in settings/instance_types.py."
         ),
     )
     min_per_zone: int = Field(
@@ -115,7 +122,10 @@ class UserNodesSettings(SettingsModel):
         default=8,
         ge=1,
         le=100,
-        description="Most user nodes per zone: with 3 zones and about 50 students a node, 8 holds about 1,200.",
+        description=(
+            "Most user nodes per zone: with 3 zones, 8 hold about 1,270 students on a shared filesystem (53 a "
+            "node) or 550 with EBS homes (23 a node; see the README)."
+        ),
     )
     desired_per_zone: int | None = Field(
         default=None,

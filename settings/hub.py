@@ -286,6 +286,16 @@ class HubSettings(SettingsModel):
             "new nodes. Left out: 20 in production, 5 in staging, 0 elsewhere."
         ),
     )
+    concurrent_spawn_limit: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description=(
+            "Servers that may be starting at once: the largest class that starts together. JupyterHub refuses "
+            'a start beyond it (HTTP 429, "try again in 30 seconds"); it does not queue it. Left out: 300 in '
+            "production and staging, 50 elsewhere."
+        ),
+    )
     database_url: SecretStr | None = Field(
         default=None,
         description="A PostgreSQL URL for the hub's database, as a secret. Left out: SQLite on a volume.",

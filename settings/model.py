@@ -11,6 +11,7 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from settings.capacity import ebs_volume_attach_limit
 from settings.cluster import ClusterMode, ClusterSettings
 from settings.hub import OAUTH, Authenticator, HubSettings
 from settings.naming import prefix_problems, prefixed
@@ -225,6 +226,12 @@ class StackSettings(StackConfig):
         return configured or ("Retain" if self.policy.protect_stateful_resources else "Delete")
 
     @property
+    def ebs_volume_attach_limit(self) -> int:
+        """The EBS CSI driver's attach limit: what the stack's smallest node really has room for."""
+        cluster = self.cluster
+        return ebs_volume_attach_limit([*cluster.user_nodes.instance_types, *cluster.core_nodes.instance_types])
+
+    @property
     def traefik_replicas(self) -> int:
         return self.prerequisites.traefik.replicas or self.policy.min_replicas
 
@@ -232,6 +239,10 @@ class StackSettings(StackConfig):
     def user_placeholders(self) -> int:
         configured = self.hub.placeholders
         return self.policy.user_placeholders if configured is None else configured
+
+    @property
+    def concurrent_spawn_limit(self) -> int:
+        return self.hub.concurrent_spawn_limit or self.policy.concurrent_spawn_limit
 
     @property
     def idle_timeout_minutes(self) -> int:

@@ -43,6 +43,9 @@ class TierPolicy:
     max_age_hours: int
     """Servers running this long are stopped, idle or not."""
 
+    concurrent_spawn_limit: int
+    """Servers that may be starting at once; JupyterHub refuses more (HTTP 429), it does not queue them."""
+
 
 _DISPOSABLE = TierPolicy(
     protect_stateful_resources=False,
@@ -52,6 +55,7 @@ _DISPOSABLE = TierPolicy(
     user_placeholders=0,
     idle_timeout_minutes=30,
     max_age_hours=4,
+    concurrent_spawn_limit=50,
 )
 
 _POLICIES: dict[Tier, TierPolicy] = {
@@ -63,6 +67,8 @@ _POLICIES: dict[Tier, TierPolicy] = {
         user_placeholders=20,
         idle_timeout_minutes=60,
         max_age_hours=12,
+        # A class of a few hundred clicking "start" in the same minute.
+        concurrent_spawn_limit=300,
     ),
     # Staging runs the production replica counts so that it rehearses what production runs,
     # but it may be torn down and rebuilt, and it shares one NAT gateway.
@@ -74,6 +80,7 @@ _POLICIES: dict[Tier, TierPolicy] = {
         user_placeholders=5,
         idle_timeout_minutes=30,
         max_age_hours=4,
+        concurrent_spawn_limit=300,
     ),
     Tier.DEVELOPMENT: _DISPOSABLE,
     # Review stacks are as disposable as development ones (and run on the test stack's cluster).

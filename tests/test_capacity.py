@@ -1,32 +1,79 @@
-"""Students per node: the defaults fit about 50 students on one 8 vCPU / 32 GiB user node."""
+"""Students per node: every bound a real node enforces, and the EBS driver's attach limit."""
 
-from settings.hub import DefaultResources, quantity_bytes
-from tools.capacity import GIB, INSTANCE_TYPES, SYSTEM_PODS_PER_NODE, allocatable_memory, students_per_node
+import json
+
+import pytest
+
+from settings.capacity import allocatable_memory, students_per_node
+from settings.instance_types import INSTANCE_TYPES
 from tools.plan import render_summary
 from tools.program import ProgramRun
 
+MIB, GIB = 2**20, 2**30
 NODE = INSTANCE_TYPES["t3.2xlarge"]
 
 
-def test_the_defaults_fit_about_fifty_students_on_a_node() -> None:
-    defaults = DefaultResources()
-    assert defaults.memory_guarantee and defaults.memory_limit and defaults.cpu_guarantee
-    capacity = students_per_node(NODE, quantity_bytes(defaults.memory_guarantee), defaults.cpu_guarantee)
-    assert 48 <= capacity.students <= 60, capacity
-    # memory is over-subscribed: the limits add up to more than the node has
-    assert capacity.students * quantity_bytes(defaults.memory_limit) > allocatable_memory(NODE)
+def ebs_driver_limit(instance: str, attached_enis: int, extra_block_devices: int = 0) -> int:
+    """The EBS CSI node plugin's own attach limit (kubernetes-sigs/aws-ebs-csi-driver v1.64.0,
+    pkg/driver/node.go `getVolumesLimit`, pkg/cloud/limits/volume_limits.go): 27 for Nitro types
+    without dedicated EBS slots, less the block devices it saw at boot plus the root volume,
+    less every network interface beyond the first. Without instance metadata (a hop limit of 1,
+    not host-network) it falls back to Kubernetes metadata and assumes one interface."""
+    facts = INSTANCE_TYPES[instance]
+    if facts.dedicated_ebs_slots:
+        return max(facts.dedicated_ebs_slots - (extra_block_devices + 1), 1)
+    return max(27 - (extra_block_devices + 1) - (attached_enis - 1), 1)
 
 
-def test_the_tightest_bound_wins() -> None:
-    roomy = students_per_node(NODE, 256 * 2**20, 0.05)
-    assert roomy.bound == "pods the VPC CNI allows" and roomy.students == NODE.max_pods - SYSTEM_PODS_PER_NODE
-    hungry = students_per_node(NODE, 2 * GIB, 0.05)
-    assert hungry.bound == "memory" and hungry.students == hungry.by_memory < roomy.students
-    busy = students_per_node(NODE, 256 * 2**20, 1.0)
-    assert busy.bound == "CPU" and busy.students == 7
+@pytest.mark.parametrize("stack", ["dev", "tst", "prod"])
+def test_the_ebs_driver_never_promises_an_attachment_a_full_node_lacks(
+    stack: str, stack_runs: dict[str, ProgramRun]
+) -> None:
+    run = stack_runs[stack]
+    [addon] = [a for a in run.by_type("aws:eks/addon:Addon") if a.inputs["addonName"] == "aws-ebs-csi-driver"]
+    configured = json.loads(addon.inputs.get("configurationValues") or "{}").get("node", {}).get("volumeAttachLimit")
+    types = {o["instanceType"] for g in run.by_type("aws:autoscaling/group:Group")
+             for o in g.inputs["mixedInstancesPolicy"]["launchTemplate"]["overrides"]}  # fmt: skip
+    for node_group in run.by_type("aws:eks/nodeGroup:NodeGroup"):
+        types |= set(node_group.inputs["instanceTypes"])
+    for instance in sorted(types):
+        full = ebs_driver_limit(instance, attached_enis=INSTANCE_TYPES[instance].enis)
+        guessed = ebs_driver_limit(instance, attached_enis=1)  # what the driver works out here by itself
+        limit = guessed if configured is None else configured
+        assert limit <= full, f"{stack}: {instance} is offered {limit} volumes, a full node attaches {full}"
 
 
-def test_the_plan_summary_says_how_many_students_a_node_holds(stack_runs: dict[str, ProgramRun]) -> None:
-    summary = render_summary(stack_runs["prod"])
-    assert "Students per user node: 53 on t3.2xlarge" in summary
-    assert "Students per user node" not in render_summary(stack_runs["local"])
+def test_a_node_of_ebs_homes_holds_what_it_can_attach(stack_runs: dict[str, ProgramRun]) -> None:
+    summary = render_summary(stack_runs["prod"])  # homes are EBS volumes in prod
+    assert "Students per user node: 23 on t3.2xlarge" in summary, summary
+    assert "bound by volume attachments" in summary
+
+
+def test_the_defaults_fit_about_fifty_students_on_a_node_without_volumes() -> None:
+    capacity = students_per_node(NODE, memory_guarantee=550 * MIB, cpu_guarantee=0.1, daemon_pods=5)
+    assert capacity.students == 53 and capacity.bound == "pod addresses", capacity
+    # memory is over-subscribed: the 2 GiB limits add up to more than the node has
+    assert capacity.students * 2 * GIB > allocatable_memory(NODE)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ((256, 0.05, 5, None), ("pod addresses", 53)),  # 58 addresses less 5 DaemonSet pods
+        ((256, 0.05, 6, None), ("pod addresses", 52)),  # one more DaemonSet (a monitoring agent)
+        ((2048, 0.05, 5, None), ("memory", 15)),  # (32768 - 893 - 100) MiB / 2048 MiB
+        ((256, 1.0, 5, None), ("CPU", 7)),  # 7.91 allocatable CPUs
+        ((256, 0.05, 5, 23), ("volume attachments", 23)),
+    ],
+)
+def test_the_tightest_bound_wins(given: tuple[int, float, int, int | None], expected: tuple[str, int]) -> None:
+    memory_mib, cpu, daemons, volumes = given
+    capacity = students_per_node(
+        NODE, memory_guarantee=memory_mib * MIB, cpu_guarantee=cpu, daemon_pods=daemons, volume_attach_limit=volumes
+    )
+    assert (capacity.bound, capacity.students) == expected, capacity.bounds
+
+
+def test_nodeadm_reserves_for_kubernetes_and_eviction_only() -> None:
+    """nodeadm: kube-reserved 255 MiB + 11 MiB per pod (58 on a 2xlarge), eviction 100 MiB."""
+    assert allocatable_memory(NODE) == (32768 - 255 - 11 * 58 - 100) * MIB

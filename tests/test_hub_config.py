@@ -246,3 +246,16 @@ def test_the_health_check_service_can_manage_its_check_user(stack_runs: dict[str
     [role] = [r for r in config.JupyterHub.load_roles if r["name"] == "health-check"]
     assert role["services"] == ["health-check"]
     assert {"admin:users", "admin:servers", "access:servers"} <= set(role["scopes"])
+
+
+def test_a_class_of_two_hundred_starting_together_is_admitted(
+    stack_runs: dict[str, ProgramRun], hub_for: HubFor
+) -> None:
+    """Over `concurrent_spawn_limit` pending spawns JupyterHub answers 429 with a 30-60 s retry hint
+    (jupyterhub/handlers/base.py `spawn_single_user`): those students are refused, not queued."""
+    assert hub_for(stack_runs["prod"]).JupyterHub.concurrent_spawn_limit >= 200
+
+
+def test_the_spawn_limit_is_the_stack_s_to_set(run_config: RunConfig, hub_for: HubFor) -> None:
+    run = run_config({"hub": {**BASE_CONFIG["hub"], "concurrentSpawnLimit": 400}})
+    assert hub_for(run).JupyterHub.concurrent_spawn_limit == 400

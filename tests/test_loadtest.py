@@ -58,6 +58,20 @@ def test_ten_protocol_students_and_a_browser_student_complete(hub: LocalHub, tmp
     assert {u["name"] for u in hub_users(hub)} == before
 
 
+def test_students_the_hub_throttles_retry_and_all_get_in(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """JupyterHub answers 429 over `concurrent_spawn_limit`, with a Retry-After hint
+    (jupyterhub/handlers/base.py `spawn_single_user`); a student then waits and asks again."""
+    with local_hub(tmp_path_factory.mktemp("th"), concurrent_spawns=2, retry_after_seconds=(1, 2)) as throttling:
+        options = Options(throttling.url, throttling.token, students=6, duration=5, ramp_up_per_second=20,
+                          think_seconds=1)  # fmt: skip
+        usage = GeneratorUsage()
+        measurements = asyncio.run(asyncio.wait_for(run(options, quiet=True), timeout=240))
+    report = summary(measurements, usage.per_student(options.students), measurements.per_node)
+    assert report["students"] == {"started": 6, "completed": 6, "failed": 0}, report["errors"]
+    assert report["throttled"]["retries"] > 0 and report["throttled"]["students"] > 0, report["throttled"]
+    assert "throttled" in table(report)
+
+
 def test_a_broken_notebook_fails_its_students_without_hanging(hub: LocalHub) -> None:
     options = Options(hub.url, hub.token, students=2, duration=10, ramp_up_per_second=4, think_seconds=1,
                       cells=("1 / 0",))  # fmt: skip

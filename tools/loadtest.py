@@ -28,6 +28,7 @@ from typing import Any
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
+from tools.healthcheck import DEFAULT_START_TIMEOUT_SECONDS
 from tools.hub_api import HubApi, ServerStartError
 from tools.kernels import KernelError, execute
 from tools.loadtest_browser import DONE_MARKER
@@ -57,7 +58,8 @@ class Options:
     ramp_up_per_second: float = 1.0
     think_seconds: float = 10.0
     cells: tuple[str, ...] = DEFAULT_CELLS
-    start_timeout: float = 300.0
+    start_timeout: float = DEFAULT_START_TIMEOUT_SECONDS
+    """Seconds a student waits for a server, throttled retries included: as long as the hub waits."""
     browser_students: int = 0
     password: str | None = None
     keep: bool = False
@@ -115,7 +117,9 @@ class Student:
         self.m.record("login", time.monotonic() - started)
 
         started = time.monotonic()
-        await self.hub.start_server(self.name, admin, self.options.start_timeout)
+        await self.hub.start_server(
+            self.name, admin, self.options.start_timeout, on_throttled=lambda _wait: self.m.throttled(self.name)
+        )
         self.m.record("server start", time.monotonic() - started)
 
         base = f"/user/{self.name}"
@@ -251,6 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ramp-up", type=float, default=1.0, help="students started per second")
     parser.add_argument("--think", type=float, default=10.0, help="seconds between two runs of the notebook")
     parser.add_argument("--notebook", type=Path, help="an .ipynb whose code cells to run (default: a small one)")
+    parser.add_argument(
+        "--start-timeout",
+        type=float,
+        default=DEFAULT_START_TIMEOUT_SECONDS,
+        help="seconds a student waits for a server, retries after throttling included",
+    )
     parser.add_argument("--browser-students", type=int, default=0, help="how many students use a real browser")
     parser.add_argument("--max-error-rate", type=float, default=0.01, help="fail above this share of errors")
     parser.add_argument("--max-p95", type=float, default=5.0, help="fail above this p95 cell round trip, seconds")
@@ -273,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     cells = _cells(args.notebook) if args.notebook else DEFAULT_CELLS
     options = Options(
         args.url, str(token), args.students, args.duration, args.ramp_up, args.think, cells,
-        browser_students=args.browser_students, password=os.environ.get("LOADTEST_PASSWORD"), keep=args.keep,
+        start_timeout=args.start_timeout, browser_students=args.browser_students,
+        password=os.environ.get("LOADTEST_PASSWORD"), keep=args.keep,
     )  # fmt: skip
     usage = GeneratorUsage()
     try:

@@ -33,6 +33,9 @@ class Measurements:
     students_done: int = 0
     per_node: dict[str, int] | None = None
     """This run's servers by node, read from the cluster at full load (when it can be read)."""
+    throttled_retries: int = 0
+    """Starts the hub refused (429: too many starting at once) and the student asked for again."""
+    throttled_students: set[str] = field(default_factory=set)
 
     def record(self, kind: str, seconds: float) -> None:
         self.latencies[kind].append((time.monotonic() - self.started_at, seconds))
@@ -40,13 +43,18 @@ class Measurements:
     def error(self, kind: str) -> None:
         self.errors[kind] += 1
 
+    def throttled(self, student: str) -> None:
+        self.throttled_retries += 1
+        self.throttled_students.add(student)
+
     def sample(self) -> None:
         self.active.append((time.monotonic() - self.started_at, self.students_active))
 
     def progress(self) -> str:
         return (
             f"{time.monotonic() - self.started_at:6.0f} s  started {self.students_started}  "
-            f"active {self.students_active}  failed {self.students_failed}  done {self.students_done}"
+            f"active {self.students_active}  failed {self.students_failed}  done {self.students_done}  "
+            f"throttled {self.throttled_retries}"
         )
 
 
@@ -77,6 +85,9 @@ def summary(
         },
         "latency_seconds": latencies,
         "errors": dict(sorted(measurements.errors.items())),
+        # Refused starts that were retried: the hub protecting itself, not a failure unless the
+        # student never got in (then it is an error of its own kind).
+        "throttled": {"retries": measurements.throttled_retries, "students": len(measurements.throttled_students)},
         "error_rate": sum(measurements.errors.values()) / max(runs + sum(measurements.errors.values()), 1),
         "students_per_node": students_per_node,
         "generator": generator,
@@ -93,6 +104,11 @@ def table(report: dict[str, Any]) -> str:
         f"students: {students['started']} started, {students['completed']} completed, {students['failed']} failed"
     )
     lines.append("errors: " + (", ".join(f"{k} {v}" for k, v in report["errors"].items()) or "none"))
+    throttled = report["throttled"]
+    lines.append(
+        f"throttled: {throttled['retries']} starts refused (HTTP 429) for {throttled['students']} students, "
+        "each asked again after the hub's hint"
+    )
     if report["students_per_node"]:
         lines.append(
             "students per node: " + ", ".join(f"{n} {c}" for n, c in sorted(report["students_per_node"].items()))

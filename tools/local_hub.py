@@ -2,6 +2,7 @@
 from PyPI, configurable-http-proxy from npm (`make test` installs it into .node/), servers as
 local processes. Only loopback addresses are used."""
 
+import itertools
 import os
 import shutil
 import signal
@@ -21,6 +22,7 @@ from tools.stack_config import ROOT
 
 PROXY = Path(os.environ.get("CHP_COMMAND", ROOT / ".node" / "node_modules" / ".bin" / "configurable-http-proxy"))
 TOKEN = "admin-token-for-local-tests"
+_PORT_BLOCKS = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -38,14 +40,25 @@ def _free_port() -> int:
 
 
 @contextmanager
-def local_hub(folder: Path, server_command: list[str] | None = None, concurrent_spawns: int = 20) -> Iterator[LocalHub]:
-    """Start a hub (its servers run `server_command`, default jupyterhub-singleuser); stop it after."""
+def local_hub(
+    folder: Path,
+    server_command: list[str] | None = None,
+    concurrent_spawns: int = 20,
+    retry_after_seconds: tuple[int, int] = (30, 60),
+) -> Iterator[LocalHub]:
+    """Start a hub (its servers run `server_command`, default jupyterhub-singleuser); stop it after.
+
+    Over `concurrent_spawns` pending spawns it answers 429 with a Retry-After in
+    `retry_after_seconds` (JupyterHub's own range by default).
+    """
     if not PROXY.exists():
         raise FileNotFoundError(
             f"{PROXY} is missing: run `make test` (it installs configurable-http-proxy from npm into .node/) "
             "or set CHP_COMMAND to a configurable-http-proxy"
         )
     port, hub_port, api_port = _free_port(), _free_port(), _free_port()
+    # A block of 500 ports per hub, so that hubs started one after another do not share ports.
+    first_port = 20_000 + 500 * (next(_PORT_BLOCKS) % 20)
     command = server_command or [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
     config = folder / "jupyterhub_config.py"
     config.write_text(
@@ -57,15 +70,29 @@ def local_hub(folder: Path, server_command: list[str] | None = None, concurrent_
             c.ConfigurableHTTPProxy.command = [{str(PROXY)!r}]
             c.JupyterHub.db_url = "sqlite:///{folder}/hub.sqlite"
             c.JupyterHub.cookie_secret_file = "{folder}/cookie_secret"
-            c.JupyterHub.spawner_class = "simple"
+            import itertools
+            from jupyterhub.spawner import SimpleLocalProcessSpawner
+
+            # Each server its own port, below the kernel's ephemeral range: with JupyterHub's
+            # random pick, two of a hundred servers starting at once can take the same one.
+            _ports = itertools.count({first_port})
+
+            class OwnPortSpawner(SimpleLocalProcessSpawner):
+                async def start(self):
+                    self.port = next(_ports)
+                    return await super().start()
+
+            c.JupyterHub.spawner_class = OwnPortSpawner
             c.Spawner.cmd = {command!r}
             c.Spawner.args = ["--allow-root"]
             c.Spawner.http_timeout = 300
             c.Spawner.start_timeout = 300
             c.JupyterHub.concurrent_spawn_limit = {concurrent_spawns}
+            # JupyterHub reads its retry hint's range from the web application's settings only
+            c.JupyterHub.tornado_settings = {{"spawn_throttle_retry_range": {retry_after_seconds!r}}}
             # the banner every non-production hub of this platform shows
             c.JupyterHub.template_vars = {{"announcement": "Development environment: local"}}
-            c.SimpleLocalProcessSpawner.home_dir_template = "{folder}/home/{{username}}"
+            c.OwnPortSpawner.home_dir_template = "{folder}/home/{{username}}"
             c.JupyterHub.authenticator_class = "dummy"  # no system users; the check uses a token
             c.Authenticator.allow_all = True
             c.JupyterHub.services = [{{"name": "health-check", "api_token": {TOKEN!r}}}]

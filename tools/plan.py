@@ -20,8 +20,9 @@ from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN
 
-from settings import SettingsError
-from tools.capacity import INSTANCE_TYPES, students_per_node
+from settings import SettingsError, settings_from_config
+from settings.capacity import stack_capacity
+from settings.cluster import ClusterMode
 from tools.mocks import Registration, SecretValue
 from tools.program import ProgramRun, run_program
 from tools.stack_config import ROOT, StackFileError, read_stack_config
@@ -116,25 +117,12 @@ def render_summary(run: ProgramRun) -> str:
 
 
 def _capacity_lines(run: ProgramRun) -> list[str]:
-    """Students per user node, from the hub's guarantees and the spot groups' instance type."""
-    hubs = [r for r in run.by_type("kubernetes:helm.sh/v3:Release") if r.inputs.get("chart") == "jupyterhub"]
-    groups = run.by_type("aws:autoscaling/group:Group")
-    if not hubs or not groups:
+    """Students per user node of an `eks` stack, every bound named (settings/capacity.py)."""
+    config = run.config
+    settings = settings_from_config(config.project, config.stack, config.values, config.secret_keys)
+    if settings.cluster.mode is not ClusterMode.EKS:
         return []
-    singleuser = plain(hubs[0].inputs["values"])["singleuser"]
-    overrides = groups[0].inputs["mixedInstancesPolicy"]["launchTemplate"]["overrides"]
-    instance_name = overrides[0]["instanceType"]
-    instance = INSTANCE_TYPES.get(instance_name)
-    if instance is None:
-        return ["", f"Students per user node: unknown for {instance_name} (add it to tools/capacity.py)"]
-    memory, cpu = int(singleuser["memory"]["guarantee"]), singleuser["cpu"]["guarantee"]  # bytes, CPUs
-    capacity = students_per_node(instance, memory, cpu)
-    return [
-        "",
-        f"Students per user node: {capacity.students} on {instance_name} ({instance.vcpus} vCPU, "
-        f"{instance.memory_gib} GiB), bound by {capacity.bound} (memory {capacity.by_memory}, "
-        f"CPU {capacity.by_cpu}, pods {capacity.by_pods}) at {memory // 2**20} MiB and {cpu} CPU guaranteed",
-    ]
+    return ["", stack_capacity(settings).line()]
 
 
 def write_plan(run: ProgramRun, out: Path) -> tuple[Path, Path]:

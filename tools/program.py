@@ -31,6 +31,8 @@ class ProgramRun:
     """Every registered resource, the root stack and providers included, sorted by URN."""
     outputs: dict[str, Any]
     """The stack outputs, resolved; a secret output is a `SecretValue`."""
+    config: RawStackConfig
+    """The config the program ran with."""
 
     def by_type(self, type_: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_]
@@ -70,7 +72,7 @@ def _run(config: RawStackConfig, program: Path) -> ProgramRun:
         loop.close()
         asyncio.set_event_loop(None)
     resources = sorted(monitor.registrations.values(), key=lambda r: r.urn)
-    return ProgramRun(config.project, config.stack, resources, outputs)
+    return ProgramRun(config.project, config.stack, resources, outputs, config)
 
 
 async def _resolve(outputs: dict[str, Any]) -> dict[str, Any]:
