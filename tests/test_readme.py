@@ -1,9 +1,11 @@
 """The README tells the truth: its configuration reference is the settings model's, and the
 numbers and commands it quotes are the code's."""
 
+from settings import settings_from_config
+from settings.capacity import stack_capacity
 from settings.naming import MAX_PREFIX_LENGTH, TIGHTEST
 from tools.config_reference import reference_table, with_reference
-from tools.stack_config import ROOT
+from tools.stack_config import ROOT, read_stack_config
 
 README = (ROOT / "README.md").read_text()
 PROSE = " ".join(README.split())  # line breaks fall anywhere in prose
@@ -31,3 +33,10 @@ def test_the_quick_start_commands_exist() -> None:
     assert "make test" in README and "make plan STACK=dev" in README
     assert "\ntest:" in makefile and "\nplan:" in makefile
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_students_per_node_quoted_are_the_plan_s() -> None:
+    for stack in ("dev", "tst", "prod"):
+        config = read_stack_config(stack)
+        settings = settings_from_config(config.project, stack, config.values, config.secret_keys)
+        assert f"`{stack_capacity(settings).line()}`" in PROSE, stack
