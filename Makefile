@@ -45,19 +45,19 @@ plan: $(STAMP)
 
 ## bench: median wall time of three offline plans per stack, and the suite's wall time
 bench: $(STAMP)
-	$(PY) -m tools.bench
+	$(PY) -m tools.plan.bench
 
 ## bench-loadtest: the load generator's CPU and memory per student, 50 students on a local hub
 bench-loadtest: $(STAMP) $(PROXY)
-	$(PY) -m tools.bench_loadtest
+	$(PY) -m tools.loadtest.bench
 
 ## docs: regenerate the configuration reference in README.md from the settings model
 docs: $(STAMP)
-	$(PY) -m tools.config_reference --write README.md
+	$(PY) -m tools.plan.config_reference --write README.md
 
 ## charts: download the pinned chart archives into $(CHART_ARCHIVES) (skips those already there)
 charts: $(STAMP)
-	$(PY) -m tools.charts pull
+	$(PY) -m tools.plan.charts pull
 
 ## lock: re-pin every package the tests install (after changing a requirements file)
 lock:

@@ -34,13 +34,3 @@ NODE_TERMINATION_HANDLER = Chart(
 JUPYTERHUB = Chart("jupyterhub", "4.4.0", "https://hub.jupyter.org/helm-chart/")
 
 ALL_CHARTS = (TRAEFIK, CLUSTER_AUTOSCALER, NODE_TERMINATION_HANDLER, JUPYTERHUB)
-
-# z2jh's user placeholders run at this priority (scheduling.podPriority.userPlaceholderPriority).
-# cluster-autoscaler ignores pods *below* its expendable-pods cutoff, so with the cutoff equal to
-# it, placeholders still make it add nodes: that is the head room they exist for.
-USER_PLACEHOLDER_PRIORITY = -10
-EXPENDABLE_PODS_PRIORITY_CUTOFF = USER_PLACEHOLDER_PRIORITY
-
-# Where platform pods run: the on-demand core nodes (z2jh's label), never the spot user nodes.
-CORE_NODE_SELECTOR = {"hub.jupyter.org/node-purpose": "core"}
-ZONE_KEY = "topology.kubernetes.io/zone"

@@ -4,7 +4,7 @@ settings that never evict a running notebook server, and the image of the cluste
 from dataclasses import dataclass
 from typing import Any
 
-from charts import CORE_NODE_SELECTOR, EXPENDABLE_PODS_PRIORITY_CUTOFF
+from contracts import CORE_NODE_LABELS, EXPENDABLE_PODS_PRIORITY_CUTOFF, autoscaler_discovery_tags
 
 
 @dataclass(frozen=True)
@@ -19,24 +19,6 @@ class ClusterAutoscalerOptions:
     scale_down_unneeded_minutes: int
 
 
-def user_group_tag(cluster_name: str) -> str:
-    """The tag that marks this cluster's spot user groups for the autoscaler.
-
-    EKS tags managed node groups with the autoscaler's own discovery tags, so discovering by
-    those alone would let it resize (and drain) the core nodes running the hub.
-    """
-    return f"jupyterhub-platform/{cluster_name}/user-nodes"
-
-
-def discovery_tags(cluster_name: str) -> list[str]:
-    """All must be on a group for the autoscaler to manage it."""
-    return [
-        "k8s.io/cluster-autoscaler/enabled",
-        f"k8s.io/cluster-autoscaler/{cluster_name}",
-        user_group_tag(cluster_name),
-    ]
-
-
 def autoscaler_image_tag(kubernetes_version: str) -> str:
     """cluster-autoscaler releases one minor version per Kubernetes minor version."""
     return f"v{kubernetes_version}.0"
@@ -48,10 +30,10 @@ def cluster_autoscaler_values(options: ClusterAutoscalerOptions) -> dict[str, An
         "cloudProvider": "aws",
         # Pod Identity passes no region, and pods cannot ask the instance metadata service.
         "awsRegion": options.region,
-        "autoDiscovery": {"clusterName": options.cluster_name, "tags": discovery_tags(options.cluster_name)},
+        "autoDiscovery": {"clusterName": options.cluster_name, "tags": autoscaler_discovery_tags(options.cluster_name)},
         "image": {"tag": autoscaler_image_tag(options.kubernetes_version)},
         "rbac": {"serviceAccount": {"create": True, "name": options.service_account}},
-        "nodeSelector": dict(CORE_NODE_SELECTOR),
+        "nodeSelector": dict(CORE_NODE_LABELS),
         "extraArgs": {
             # One group per zone, all alike: keep the zones even, so zonal volumes find nodes.
             "balance-similar-node-groups": True,

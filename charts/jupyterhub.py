@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from charts import USER_PLACEHOLDER_PRIORITY
 from charts.user_scheduler import scheduler_image_tag
+from contracts import USER_PLACEHOLDER_PRIORITY, environment_banner
 from settings.hub import OAUTH, Authenticator, HubSettings, quantity_bytes
 
 HUB_CONFIG_DIR = Path(__file__).resolve().parent.parent / "hub_config"
@@ -182,7 +182,7 @@ def _hub(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
             "platform_title": hub.branding.title,
             "accent_color": hub.branding.accent_color,
             # Every page of a non-production hub says so, in the accent colour.
-            "announcement": None if options.production else f"{options.tier.title()} environment: {options.prefix}",
+            "announcement": None if options.production else environment_banner(options.tier, options.prefix),
         },
         "extraFiles": _branding_files(options),
         "resources": {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},

@@ -4,13 +4,7 @@ rebalance, scheduled-change and lifecycle events from an SQS queue and drains th
 from dataclasses import dataclass
 from typing import Any
 
-from charts import CORE_NODE_SELECTOR
-
-
-def managed_tag(cluster_name: str) -> str:
-    """The tag an instance must carry to be drained: per cluster, so that two stacks in one account
-    never drain each other's nodes from the account-wide event stream."""
-    return f"aws-node-termination-handler/{cluster_name}"
+from contracts import CORE_NODE_LABELS, termination_handler_tag
 
 
 @dataclass(frozen=True)
@@ -29,12 +23,12 @@ def node_termination_handler_values(options: NodeTerminationHandlerOptions) -> d
         "queueURL": options.queue_url,
         "awsRegion": options.region,
         "checkTagBeforeDraining": True,
-        "managedTag": managed_tag(options.cluster_name),
+        "managedTag": termination_handler_tag(options.cluster_name),
         # Two replicas share the queue, so a drain never waits for the handler's own node to come back.
         "replicas": 2,
         "podDisruptionBudget": {"maxUnavailable": 1},
         "serviceAccount": {"create": True, "name": options.service_account},
-        "nodeSelector": dict(CORE_NODE_SELECTOR),
+        "nodeSelector": dict(CORE_NODE_LABELS),
         "enableProbesServer": True,
         # Students' servers get the chart's grace period to stop cleanly (their own, -1 = as they ask).
         "podTerminationGracePeriod": -1,

@@ -4,7 +4,7 @@ that terminates TLS (eks), or through a plain Service (kubeconfig)."""
 from dataclasses import dataclass
 from typing import Any
 
-from charts import CORE_NODE_SELECTOR, ZONE_KEY
+from contracts import CORE_NODE_LABELS, ZONE_KEY
 
 # The AWS cloud provider built into EKS reads these to build a Network Load Balancer.
 _NLB = "service.beta.kubernetes.io/aws-load-balancer"
@@ -53,7 +53,7 @@ def traefik_values(options: TraefikOptions) -> dict[str, Any]:
         ]
     if options.on_aws:
         # EKS has core nodes; a cluster from a kubeconfig (kind, say) may label nothing.
-        values["nodeSelector"] = dict(CORE_NODE_SELECTOR)
+        values["nodeSelector"] = dict(CORE_NODE_LABELS)
         values["service"]["annotations"] = _load_balancer_annotations(certificate)
     if certificate is not None:
         values["ports"]["web"] = {
@@ -76,7 +76,7 @@ def _load_balancer_annotations(certificate: str | None) -> dict[str, str]:
         f"{_NLB}-cross-zone-load-balancing-enabled": "true",
         # Only core nodes take traffic: spot user nodes come and go, and a node being drained
         # would still receive new connections until its health check failed.
-        f"{_NLB}-target-node-labels": ",".join(f"{k}={v}" for k, v in CORE_NODE_SELECTOR.items()),
+        f"{_NLB}-target-node-labels": ",".join(f"{k}={v}" for k, v in CORE_NODE_LABELS.items()),
     }
     if certificate is not None:
         annotations |= {

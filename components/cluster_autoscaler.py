@@ -11,10 +11,12 @@ from dataclasses import dataclass
 import pulumi
 
 from charts import CLUSTER_AUTOSCALER
-from charts.cluster_autoscaler import ClusterAutoscalerOptions, cluster_autoscaler_values, user_group_tag
+from charts.cluster_autoscaler import ClusterAutoscalerOptions, cluster_autoscaler_values
+from components.eks_cluster import EksCluster
 from components.helm import helm_release
 from components.iam_documents import Document
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from contracts import autoscaler_user_group_tag
 from settings.platform import ClusterAutoscalerSettings
 
 
@@ -42,7 +44,7 @@ def autoscaler_policy(cluster_name: str) -> Document:
                 "Effect": "Allow",
                 "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
                 "Resource": "*",
-                "Condition": {"StringEquals": {f"aws:ResourceTag/{user_group_tag(cluster_name)}": "true"}},
+                "Condition": {"StringEquals": {f"aws:ResourceTag/{autoscaler_user_group_tag(cluster_name)}": "true"}},
             },
         ],
     }
@@ -52,38 +54,41 @@ def autoscaler_policy(cluster_name: str) -> Document:
 class ClusterAutoscalerArgs:
     settings: ClusterAutoscalerSettings
     fullname: str
-    cluster_name: str
-    cluster_arn: pulumi.Input[str]
-    kubernetes_version: str
+    cluster: EksCluster
+    """The cluster whose spot user groups it discovers, at the cluster's version."""
     region: str
     namespace: pulumi.Input[str]
     depends_on: Sequence[pulumi.Resource]
+    """What it waits for: the nodes it runs on."""
 
 
 class ClusterAutoscaler(pulumi.ComponentResource):
     def __init__(self, name: str, args: ClusterAutoscalerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:aws:ClusterAutoscaler", name, None, opts)
+        cluster = args.cluster
         identity = WorkloadIdentity(
             f"{name}-identity",
             WorkloadIdentityArgs(
                 role_name=args.fullname,
-                cluster_name=args.cluster_name,
-                cluster_arn=args.cluster_arn,
+                cluster_name=cluster.name,
+                cluster_arn=cluster.arn,
                 namespace=args.namespace,
                 service_account=args.fullname,
-                policy=autoscaler_policy(args.cluster_name),
+                policy=cluster.name.apply(autoscaler_policy),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        values = cluster_autoscaler_values(
-            ClusterAutoscalerOptions(
-                fullname=args.fullname,
-                cluster_name=args.cluster_name,
-                region=args.region,
-                kubernetes_version=args.kubernetes_version,
-                service_account=args.fullname,
-                expander=args.settings.expander,
-                scale_down_unneeded_minutes=args.settings.scale_down_unneeded_minutes,
+        values = cluster.name.apply(
+            lambda cluster_name: cluster_autoscaler_values(
+                ClusterAutoscalerOptions(
+                    fullname=args.fullname,
+                    cluster_name=cluster_name,
+                    region=args.region,
+                    kubernetes_version=cluster.kubernetes_version,
+                    service_account=args.fullname,
+                    expander=args.settings.expander,
+                    scale_down_unneeded_minutes=args.settings.scale_down_unneeded_minutes,
+                )
             )
         )
         helm_release(

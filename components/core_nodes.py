@@ -5,15 +5,14 @@ every private subnet, never spot, and keep pods away from the node's credentials
 hop limit of 1). CoreDNS is installed here because it needs nodes to become healthy.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.eks_cluster import eks_addon
+from components.eks_cluster import EksCluster, eks_addon
 from components.iam_roles import node_role
-from components.node_bootstrap import NODE_PURPOSE_LABEL
+from contracts import CORE_NODE_LABELS
 from settings.cluster import CoreNodesSettings
 
 # IMDSv2 only, and one hop: a pod (one hop further, behind its own network namespace) cannot read
@@ -42,14 +41,11 @@ def instance_tag_specifications(
 @dataclass(frozen=True)
 class CoreNodesArgs:
     settings: CoreNodesSettings
-    cluster_name: pulumi.Input[str]
-    kubernetes_version: str
-    subnet_ids: pulumi.Input[Sequence[str]]
+    cluster: EksCluster
+    """Nodes join it once its networking add-ons exist, in every private subnet of its network."""
     instance_tags: dict[str, str]
     node_name: str
     """Physical name of the node group, its role and launch template (the stack prefix is in it)."""
-    depends_on: Sequence[pulumi.Resource]
-    """What must exist before nodes can join: the networking add-ons."""
 
 
 class CoreNodes(pulumi.ComponentResource):
@@ -59,6 +55,7 @@ class CoreNodes(pulumi.ComponentResource):
     def __init__(self, name: str, args: CoreNodesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:aws:CoreNodes", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        cluster = args.cluster
         role, attachments = node_role(name, args.node_name, "Core nodes (hub, proxy, ingress, controllers)", child)
         launch_template = aws.ec2.LaunchTemplate(
             f"{name}-launch-template",
@@ -72,15 +69,15 @@ class CoreNodes(pulumi.ComponentResource):
         )
         node_group = aws.eks.NodeGroup(
             f"{name}-group",
-            cluster_name=args.cluster_name,
+            cluster_name=cluster.name,
             # A prefix, not a name: changing instance types or subnets replaces the group, and the
             # new one must exist (under another name) before the old one goes.
             node_group_name_prefix=f"{args.node_name}-",
             node_role_arn=role.arn,
-            subnet_ids=args.subnet_ids,
+            subnet_ids=cluster.network.private_subnet_ids,
             capacity_type="ON_DEMAND",
             ami_type="AL2023_x86_64_STANDARD",
-            version=args.kubernetes_version,
+            version=cluster.kubernetes_version,
             instance_types=list(args.settings.instance_types),
             scaling_config={
                 "min_size": args.settings.min_size,
@@ -88,12 +85,12 @@ class CoreNodes(pulumi.ComponentResource):
                 "max_size": args.settings.max_size,
             },
             update_config={"max_unavailable": 1},
-            labels={NODE_PURPOSE_LABEL: "core"},
+            labels=CORE_NODE_LABELS,
             launch_template={"id": launch_template.id, "version": launch_template.latest_version.apply(str)},
             tags={"Name": args.node_name},
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[*attachments, *args.depends_on],
+                depends_on=[*attachments, *cluster.addons],
                 # Whoever scaled the group (a person, an autoscaler) knows better than the stack file.
                 ignore_changes=["scalingConfig.desiredSize"],
             ),
@@ -101,8 +98,8 @@ class CoreNodes(pulumi.ComponentResource):
         eks_addon(
             f"{name}-coredns",
             "coredns",
-            args.cluster_name,
-            args.kubernetes_version,
+            cluster.name,
+            cluster.kubernetes_version,
             pulumi.ResourceOptions(parent=self, depends_on=[node_group]),
         )
         self.node_group_name = node_group.node_group_name

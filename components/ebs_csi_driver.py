@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.eks_cluster import eks_addon
+from components.eks_cluster import EksCluster, eks_addon
 from components.iam_documents import EBS_CSI_DRIVER_POLICY
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
@@ -21,16 +21,14 @@ CONTROLLER_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
 
 @dataclass(frozen=True)
 class EbsCsiDriverArgs:
-    cluster_name: pulumi.Input[str]
-    cluster_arn: pulumi.Input[str]
-    kubernetes_version: str
+    cluster: EksCluster
     role_name: str
     storage_class_name: str
     reclaim_policy: str
     volume_attach_limit: int
     """EBS volumes a node really has room for (settings/capacity.py `ebs_volume_attach_limit`)."""
     depends_on: Sequence[pulumi.Resource]
-    """The nodes its controller runs on: the add-on is healthy only once it is scheduled."""
+    """What it waits for: the nodes its controller runs on (the add-on is healthy only once scheduled)."""
 
 
 class EbsCsiDriver(pulumi.ComponentResource):
@@ -43,8 +41,8 @@ class EbsCsiDriver(pulumi.ComponentResource):
             f"{name}-identity",
             WorkloadIdentityArgs(
                 role_name=args.role_name,
-                cluster_name=args.cluster_name,
-                cluster_arn=args.cluster_arn,
+                cluster_name=args.cluster.name,
+                cluster_arn=args.cluster.arn,
                 namespace="kube-system",
                 service_account=CONTROLLER_SERVICE_ACCOUNT,
                 managed_policy_arns=[EBS_CSI_DRIVER_POLICY],
@@ -55,8 +53,8 @@ class EbsCsiDriver(pulumi.ComponentResource):
         addon = eks_addon(
             f"{name}-addon",
             "aws-ebs-csi-driver",
-            args.cluster_name,
-            args.kubernetes_version,
+            args.cluster.name,
+            args.cluster.kubernetes_version,
             pulumi.ResourceOptions(parent=self, depends_on=[identity, *args.depends_on]),
             pod_identity_associations=[{"role_arn": identity.role_arn, "service_account": CONTROLLER_SERVICE_ACCOUNT}],
             # The node plugin cannot read instance metadata (hop limit 1), so it would assume one

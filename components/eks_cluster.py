@@ -16,7 +16,6 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.cluster_handle import ClusterHandle
 from components.iam_documents import (
     CLUSTER_ADMIN_ACCESS_POLICY,
     EKS_CLUSTER_POLICY,
@@ -25,6 +24,7 @@ from components.iam_documents import (
     kms_key_use,
     service_trust,
 )
+from components.network import Network
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from settings.cluster import ClusterSettings
 
@@ -95,8 +95,8 @@ class EksClusterArgs:
     settings: ClusterSettings
     cluster_name: str
     region: str
-    private_subnet_ids: pulumi.Input[Sequence[str]]
-    availability_zones: Sequence[str]
+    network: Network
+    """The control plane's interfaces go into its private subnets."""
     protect: bool
     """Protect the cluster and its secrets key: losing either loses every user's state with it."""
 
@@ -110,8 +110,16 @@ class EksCluster(pulumi.ComponentResource):
     security_group_id: pulumi.Output[str]
     """The security group EKS made for the control plane and nodes; all nodes join it."""
     kubeconfig: pulumi.Output[str]
+    """A secret: the kubeconfig that gets short-lived tokens from `aws eks get-token`."""
     provider: k8s.Provider
-    handle: ClusterHandle
+    """The Kubernetes provider of this cluster."""
+    kubernetes_version: str
+    """The minor version the stack asks for, like 1.35 (for add-on versions and node images)."""
+    version: pulumi.Output[str]
+    """The minor version the control plane runs, as EKS reports it."""
+    service_cidr: str
+    """Range of Kubernetes Service addresses (nodes need it to bootstrap)."""
+    network: Network
     addons: list[aws.eks.Addon]
     """The add-ons nodes need to become Ready (networking, kube-proxy, pod identity)."""
 
@@ -162,7 +170,7 @@ class EksCluster(pulumi.ComponentResource):
             version=settings.kubernetes_version,
             role_arn=role.arn,
             vpc_config={
-                "subnet_ids": args.private_subnet_ids,
+                "subnet_ids": args.network.private_subnet_ids,
                 "endpoint_private_access": True,
                 "endpoint_public_access": settings.endpoint_public_access,
                 "public_access_cidrs": [str(c) for c in settings.public_access_cidrs],
@@ -237,22 +245,19 @@ class EksCluster(pulumi.ComponentResource):
             )
         )
         self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, opts=child)
-        self.handle = ClusterHandle(
-            provider=self.provider,
-            name=self.name,
-            kubeconfig=self.kubeconfig,
-            on_eks=True,
-            arn=self.arn,
-            availability_zones=pulumi.Output.from_input(list(args.availability_zones)),
-            kubernetes_version=cluster.version,
-        )
+        self.kubernetes_version = settings.kubernetes_version
+        self.version = cluster.version
+        self.service_cidr = str(settings.service_cidr)
+        self.network = args.network
         self.register_outputs(
             {
                 "name": self.name,
                 "arn": self.arn,
                 "endpoint": self.endpoint,
+                "certificate_authority": self.certificate_authority,
                 "oidc_issuer": self.oidc_issuer,
                 "security_group_id": self.security_group_id,
                 "kubeconfig": self.kubeconfig,
+                "version": self.version,
             }
         )

@@ -76,5 +76,5 @@ def kms_key_use(key_arn: pulumi.Input[str]) -> Document:
     }
 
 
-def as_json(document: Document) -> pulumi.Output[str]:
+def as_json(document: pulumi.Input[Document]) -> pulumi.Output[str]:
     return pulumi.Output.json_dumps(document)

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.cluster_handle import ClusterHandle
-
 
 @dataclass(frozen=True)
 class KubeconfigClusterArgs:
@@ -22,20 +20,19 @@ class KubeconfigClusterArgs:
 
 
 class KubeconfigCluster(pulumi.ComponentResource):
-    handle: ClusterHandle
+    provider: k8s.Provider
+    name: pulumi.Output[str]
+    """The kubeconfig context's name, for the outputs."""
+    kubeconfig: pulumi.Output[str]
+    """A secret; empty when the ambient kubeconfig is used."""
+    kubernetes_version: pulumi.Output[str]
 
     def __init__(self, name: str, args: KubeconfigClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:k8s:KubeconfigCluster", name, None, opts)
-        provider = k8s.Provider(
+        self.provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=args.kubeconfig, context=args.context, opts=pulumi.ResourceOptions(parent=self)
         )
-        self.handle = ClusterHandle(
-            provider=provider,
-            name=pulumi.Output.from_input(args.context or "kubeconfig"),
-            kubeconfig=args.kubeconfig if args.kubeconfig is not None else pulumi.Output.secret(""),
-            on_eks=False,
-            arn=None,
-            availability_zones=pulumi.Output.from_input([]),
-            kubernetes_version=pulumi.Output.from_input(args.kubernetes_version),
-        )
-        self.register_outputs({"name": self.handle.name})
+        self.name = pulumi.Output.from_input(args.context or "kubeconfig")
+        self.kubeconfig = args.kubeconfig if args.kubeconfig is not None else pulumi.Output.secret("")
+        self.kubernetes_version = pulumi.Output.from_input(args.kubernetes_version)
+        self.register_outputs({"name": self.name, "kubernetes_version": self.kubernetes_version})

@@ -9,9 +9,6 @@ import base64
 import json
 from dataclasses import dataclass
 
-# The names z2jh schedules by (scheduling.userPods / corePods in its values).
-NODE_PURPOSE_LABEL = "hub.jupyter.org/node-purpose"
-DEDICATED_TAINT = "hub.jupyter.org/dedicated"
 _BOUNDARY = "//nodeconfig"
 
 

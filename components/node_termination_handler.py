@@ -23,8 +23,10 @@ import pulumi_aws as aws
 
 from charts import NODE_TERMINATION_HANDLER
 from charts.node_termination_handler import NodeTerminationHandlerOptions, node_termination_handler_values
+from components.eks_cluster import EksCluster
 from components.helm import helm_release
 from components.iam_documents import Document, as_json
+from components.spot_capacity import SpotCapacity
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
 # The handler only needs each message until it has acted on it; AWS's spot warning gives two minutes.
@@ -95,13 +97,13 @@ class NodeTerminationHandlerArgs:
     """Release, queue, role and service account name (the stack prefix is in it)."""
     rule_prefix: str
     """EventBridge rule names start with it (they are capped at 64 characters)."""
-    cluster_name: str
-    cluster_arn: pulumi.Input[str]
+    cluster: EksCluster
+    user_nodes: SpotCapacity
+    """The groups whose terminations it drains (their lifecycle actions, their instances)."""
     region: str
     namespace: pulumi.Input[str]
-    group_names: pulumi.Input[Sequence[str]]
-    group_arns: pulumi.Input[Sequence[str]]
     depends_on: Sequence[pulumi.Resource]
+    """What it waits for: the nodes it runs on."""
 
 
 class NodeTerminationHandler(pulumi.ComponentResource):
@@ -122,12 +124,12 @@ class NodeTerminationHandler(pulumi.ComponentResource):
         aws.sqs.QueuePolicy(
             f"{name}-queue-policy", queue_url=queue.id, policy=as_json(queue_policy(queue.arn, account_id)), opts=child
         )
-        group_names = pulumi.Output.from_input(args.group_names)
+        group_names, cluster_name = args.user_nodes.group_names, args.cluster.name
         for suffix in event_patterns([]):
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{suffix}",
                 name=f"{args.rule_prefix}-{suffix}",
-                description=f"Events aws-node-termination-handler of {args.cluster_name} acts on",
+                description=pulumi.Output.concat("Events aws-node-termination-handler of ", cluster_name, " acts on"),
                 event_pattern=group_names.apply(functools.partial(_pattern_json, suffix)),
                 opts=child,
             )
@@ -137,20 +139,21 @@ class NodeTerminationHandler(pulumi.ComponentResource):
             f"{name}-identity",
             WorkloadIdentityArgs(
                 role_name=args.fullname,
-                cluster_name=args.cluster_name,
-                cluster_arn=args.cluster_arn,
+                cluster_name=cluster_name,
+                cluster_arn=args.cluster.arn,
                 namespace=args.namespace,
                 service_account=args.fullname,
-                policy=handler_policy(queue.arn, args.group_arns),
+                policy=handler_policy(queue.arn, args.user_nodes.group_arns),
             ),
             opts=child,
         )
 
-        def values_for(queue_url: str) -> dict[str, Any]:
+        def values_for(parts: list[str]) -> dict[str, Any]:
+            queue_url, cluster = parts
             return node_termination_handler_values(
                 NodeTerminationHandlerOptions(
                     fullname=args.fullname,
-                    cluster_name=args.cluster_name,
+                    cluster_name=cluster,
                     region=args.region,
                     queue_url=queue_url,
                     service_account=args.fullname,
@@ -162,7 +165,7 @@ class NodeTerminationHandler(pulumi.ComponentResource):
             NODE_TERMINATION_HANDLER,
             release_name=args.fullname,
             namespace=args.namespace,
-            values=queue.url.apply(values_for),
+            values=pulumi.Output.all(queue.url, cluster_name).apply(values_for),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[identity, *args.depends_on]),
         )
         self.queue_url = queue.url

@@ -1,8 +1,8 @@
 """The cluster of another stack of this project, read through a StackReference.
 
-Review stacks use it to deploy only a hub onto the test cluster. Invariant guarded here: the
-outputs it reads are the ones an `eks`-mode stack exports (`STACK_OUTPUTS`), and the kubeconfig
-stays a secret.
+Review stacks use it to deploy only a hub onto the test cluster. Invariant guarded here: it reads
+only the outputs an `eks`-mode stack exports for others (`contracts.SHARED_STACK_OUTPUTS`), and
+the kubeconfig stays a secret.
 """
 
 from dataclasses import dataclass
@@ -11,18 +11,7 @@ from typing import Any, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.cluster_handle import ClusterHandle
-
-# What an eks-mode stack exports for others to use (see __main__.py).
-STACK_OUTPUTS = (
-    "kubeconfig",
-    "clusterName",
-    "clusterArn",
-    "availabilityZones",
-    "kubernetesVersion",
-    "ingressClass",
-    "reviewDomain",
-)
+from contracts import SHARED_STACK_OUTPUTS
 
 
 @dataclass(frozen=True)
@@ -32,7 +21,12 @@ class ReferencedClusterArgs:
 
 
 class ReferencedCluster(pulumi.ComponentResource):
-    handle: ClusterHandle
+    provider: k8s.Provider
+    name: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    availability_zones: pulumi.Output[list[str]]
+    kubernetes_version: pulumi.Output[str]
     ingress_class: pulumi.Output[str]
     """The referenced stack's Traefik IngressClass, which a review stack's hub uses."""
     review_domain: pulumi.Output[str]
@@ -44,21 +38,24 @@ class ReferencedCluster(pulumi.ComponentResource):
         reference = pulumi.StackReference(f"{name}-stack", stack_name=args.stack, opts=child)
 
         def output(key: str) -> pulumi.Output[Any]:
+            assert key in SHARED_STACK_OUTPUTS, f"{key} is not an output stacks share"
             return reference.require_output(key)
 
-        kubeconfig: pulumi.Output[str] = pulumi.Output.secret(output("kubeconfig"))
-        provider = k8s.Provider(f"{name}-k8s", kubeconfig=kubeconfig, opts=child)
-        self.handle = ClusterHandle(
-            provider=provider,
-            name=cast(pulumi.Output[str], output("clusterName")),
-            kubeconfig=kubeconfig,
-            on_eks=True,
-            arn=cast(pulumi.Output[str], output("clusterArn")),
-            availability_zones=cast(pulumi.Output[list[str]], output("availabilityZones")),
-            kubernetes_version=cast(pulumi.Output[str], output("kubernetesVersion")),
-        )
+        self.kubeconfig = pulumi.Output.secret(output("kubeconfig"))
+        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, opts=child)
+        self.name = cast(pulumi.Output[str], output("clusterName"))
+        self.arn = cast(pulumi.Output[str], output("clusterArn"))
+        self.availability_zones = cast(pulumi.Output[list[str]], output("availabilityZones"))
+        self.kubernetes_version = cast(pulumi.Output[str], output("kubernetesVersion"))
         self.ingress_class = cast(pulumi.Output[str], output("ingressClass"))
         self.review_domain = cast(pulumi.Output[str], output("reviewDomain"))
         self.register_outputs(
-            {"name": self.handle.name, "ingress_class": self.ingress_class, "review_domain": self.review_domain}
+            {
+                "name": self.name,
+                "arn": self.arn,
+                "availability_zones": self.availability_zones,
+                "kubernetes_version": self.kubernetes_version,
+                "ingress_class": self.ingress_class,
+                "review_domain": self.review_domain,
+            }
         )

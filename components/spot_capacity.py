@@ -13,21 +13,19 @@ Invariants guarded here:
   lifecycle hook, where the node termination handler drains the node before it goes.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from charts.cluster_autoscaler import discovery_tags
-from charts.node_termination_handler import managed_tag
 from components.core_nodes import NODE_METADATA_OPTIONS, root_volume
+from components.eks_cluster import EksCluster
 from components.iam_roles import node_role
-from components.node_bootstrap import DEDICATED_TAINT, NODE_PURPOSE_LABEL, ClusterEndpoint, user_data
+from components.node_bootstrap import ClusterEndpoint, user_data
+from contracts import USER_NODE_LABELS, USER_NODE_TAINTS, autoscaler_discovery_tags, termination_handler_tag
 from settings.cluster import UserNodesSettings
 
-USER_LABELS = {NODE_PURPOSE_LABEL: "user"}
-USER_TAINTS = {DEDICATED_TAINT: "user:NoSchedule"}
 _AUTOSCALER = "k8s.io/cluster-autoscaler"
 # How long a terminating node waits for the termination handler to drain it and let it go; if
 # nothing answers (no handler installed), the termination goes ahead when the time is up.
@@ -52,13 +50,13 @@ def group_tags(
         "Name": group_name,
         f"kubernetes.io/cluster/{cluster_name}": "owned",
         # aws-node-termination-handler drains only instances with this tag (checkTagBeforeDraining).
-        managed_tag(cluster_name): "true",
+        termination_handler_tag(cluster_name): "true",
     }
     autoscaler = {
-        **dict.fromkeys(discovery_tags(cluster_name), "true"),
+        **dict.fromkeys(autoscaler_discovery_tags(cluster_name), "true"),
         f"{_AUTOSCALER}/{cluster_name}": "owned",
-        **{f"{_AUTOSCALER}/node-template/label/{k}": v for k, v in USER_LABELS.items()},
-        **{f"{_AUTOSCALER}/node-template/taint/{k}": v for k, v in USER_TAINTS.items()},
+        **{f"{_AUTOSCALER}/node-template/label/{k}": v for k, v in USER_NODE_LABELS.items()},
+        **{f"{_AUTOSCALER}/node-template/taint/{k}": v for k, v in USER_NODE_TAINTS.items()},
     }
     tags: list[aws.autoscaling.GroupTagArgsDict] = []
     for entries, propagate in ((inherited, True), (autoscaler, False)):
@@ -69,18 +67,12 @@ def group_tags(
 @dataclass(frozen=True)
 class SpotCapacityArgs:
     settings: UserNodesSettings
-    cluster_name: pulumi.Output[str]
-    endpoint: pulumi.Output[str]
-    certificate_authority: pulumi.Output[str]
-    service_cidr: str
-    kubernetes_version: str
-    security_group_id: pulumi.Input[str]
-    subnet_ids_by_zone: Mapping[str, pulumi.Input[str]]
+    cluster: EksCluster
+    """Nodes join it (endpoint, CA, security group) once its networking add-ons exist; one group
+    per private subnet of its network."""
     platform_tags: dict[str, str]
     node_name: str
     """Physical name of the role, the launch template and (with the zone) each group."""
-    depends_on: Sequence[pulumi.Resource]
-    """What must exist before nodes can join: the networking add-ons."""
 
 
 class SpotCapacity(pulumi.ComponentResource):
@@ -92,24 +84,24 @@ class SpotCapacity(pulumi.ComponentResource):
     def __init__(self, name: str, args: SpotCapacityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:aws:SpotCapacity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        settings = args.settings
+        settings, cluster = args.settings, args.cluster
 
         role, _ = node_role(name, args.node_name, "Spot user nodes (student servers)", child)
         profile = aws.iam.InstanceProfile(f"{name}-profile", name=args.node_name, role=role.name, opts=child)
         # Self-managed nodes join through an access entry of their own; managed node groups get theirs from EKS.
         access = aws.eks.AccessEntry(
-            f"{name}-access", cluster_name=args.cluster_name, principal_arn=role.arn, type="EC2_LINUX", opts=child
+            f"{name}-access", cluster_name=cluster.name, principal_arn=role.arn, type="EC2_LINUX", opts=child
         )
-        bootstrap = pulumi.Output.all(args.cluster_name, args.endpoint, args.certificate_authority).apply(
+        bootstrap = pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority).apply(
             lambda parts: user_data(
-                ClusterEndpoint(parts[0], parts[1], parts[2], args.service_cidr), USER_LABELS, USER_TAINTS
+                ClusterEndpoint(parts[0], parts[1], parts[2], cluster.service_cidr), USER_NODE_LABELS, USER_NODE_TAINTS
             )
         )
 
         image_id: pulumi.Input[str] = (
             settings.ami_id
             or aws.ssm.get_parameter_output(
-                name=ami_parameter(args.kubernetes_version), opts=pulumi.InvokeOptions(parent=self)
+                name=ami_parameter(cluster.kubernetes_version), opts=pulumi.InvokeOptions(parent=self)
             ).insecure_value
         )
         launch_template = aws.ec2.LaunchTemplate(
@@ -119,7 +111,7 @@ class SpotCapacity(pulumi.ComponentResource):
             image_id=image_id,
             user_data=bootstrap,
             iam_instance_profile={"arn": profile.arn},
-            vpc_security_group_ids=[args.security_group_id],
+            vpc_security_group_ids=[cluster.security_group_id],
             metadata_options=NODE_METADATA_OPTIONS,
             block_device_mappings=[root_volume(settings.root_volume_gib)],
             tag_specifications=[{"resource_type": "volume", "tags": {"Name": args.node_name, **args.platform_tags}}],
@@ -129,7 +121,7 @@ class SpotCapacity(pulumi.ComponentResource):
 
         groups: list[aws.autoscaling.Group] = []
         hooks: list[aws.autoscaling.LifecycleHook] = []
-        for zone, subnet_id in sorted(args.subnet_ids_by_zone.items()):
+        for zone, subnet_id in sorted(cluster.network.private_subnet_ids_by_zone.items()):
             group_name = f"{args.node_name}-{zone}"
             group = self._group(
                 f"{name}-{zone}", group_name, args=args, subnet_id=subnet_id, template=launch_template, access=access
@@ -150,7 +142,12 @@ class SpotCapacity(pulumi.ComponentResource):
         self.group_arns = pulumi.Output.all(*(g.arn for g in groups))
         self.role_arn = role.arn
         self.register_outputs(
-            {"group_names": self.group_names, "group_arns": self.group_arns, "role_arn": self.role_arn}
+            {
+                "group_names": self.group_names,
+                "group_arns": self.group_arns,
+                "role_arn": self.role_arn,
+                "lifecycle_hook_names": self.lifecycle_hook_names,
+            }
         )
 
     def _group(
@@ -200,10 +197,10 @@ class SpotCapacity(pulumi.ComponentResource):
             capacity_rebalance=True,
             mixed_instances_policy=mixed_instances,
             instance_refresh=refresh,
-            tags=args.cluster_name.apply(lambda cluster: group_tags(cluster, group_name, args.platform_tags)),
+            tags=args.cluster.name.apply(lambda cluster: group_tags(cluster, group_name, args.platform_tags)),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[access, *args.depends_on],
+                depends_on=[access, *args.cluster.addons],
                 # cluster-autoscaler owns the size once the group exists.
                 ignore_changes=["desiredCapacity"],
             ),

@@ -35,6 +35,8 @@ class Traefik(pulumi.ComponentResource):
     ingress_class: pulumi.Output[str]
     """The IngressClass, known once the release that makes it exists."""
     load_balancer_hostname: pulumi.Output[str]
+    serves_tls: bool
+    """Whether its load balancer ends TLS (on AWS, with the stack's certificate)."""
 
     def __init__(self, name: str, args: TraefikArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:k8s:Traefik", name, None, opts)
@@ -66,6 +68,7 @@ class Traefik(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.ingress_class = release.status.apply(lambda _: args.fullname)
+        self.serves_tls = args.on_aws and args.ingress.certificate_arn is not None
         self.load_balancer_hostname = service.status.apply(_hostname)
         ingress = args.ingress
         if args.on_aws and ingress.hosted_zone_id is not None and ingress.hostname is not None:
@@ -73,7 +76,11 @@ class Traefik(pulumi.ComponentResource):
             if ingress.review_domain is not None:
                 self._record(f"{name}-review-record", ingress.hosted_zone_id, f"*.{ingress.review_domain}")
         self.register_outputs(
-            {"ingress_class": self.ingress_class, "load_balancer_hostname": self.load_balancer_hostname}
+            {
+                "ingress_class": self.ingress_class,
+                "load_balancer_hostname": self.load_balancer_hostname,
+                "serves_tls": self.serves_tls,
+            }
         )
 
     def _record(self, name: str, zone_id: str, hostname: str) -> aws.route53.Record:

@@ -25,7 +25,7 @@ class WorkloadIdentityArgs:
     namespace: pulumi.Input[str]
     service_account: str
     managed_policy_arns: Sequence[str] = ()
-    policy: Document | None = None
+    policy: pulumi.Input[Document] | None = None
     """An inline policy, for permissions no managed policy grants narrowly enough."""
     associate: bool = True
     """False when an EKS add-on makes the association itself (its `podIdentityAssociations`)."""

@@ -8,10 +8,10 @@ import pytest
 
 from charts import ALL_CHARTS, Chart
 from settings import settings_from_config
-from tools.charts import render
-from tools.mocks import Registration, SecretValue
-from tools.program import ProgramRun, run_program
-from tools.stack_config import config_from_dict, project_name, read_stack_config, stack_names
+from tools.plan.charts import render
+from tools.plan.mocks import Registration, SecretValue
+from tools.plan.program import ProgramRun, run_program
+from tools.plan.stack_config import config_from_dict, project_name, read_stack_config, stack_names
 
 PROJECT = project_name()
 STACKS = stack_names()

@@ -6,8 +6,8 @@ import pytest
 
 from settings.capacity import allocatable_memory, students_per_node
 from settings.instance_types import INSTANCE_TYPES
-from tools.plan import render_summary
-from tools.program import ProgramRun
+from tools.plan.program import ProgramRun
+from tools.plan.render import render_summary
 
 MIB, GIB = 2**20, 2**30
 NODE = INSTANCE_TYPES["t3.2xlarge"]

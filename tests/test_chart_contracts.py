@@ -12,8 +12,8 @@ import kubernetes_validate
 import pytest
 
 from tests.conftest import RELEASE, STACKS, chart_of, kubernetes_version
-from tools.charts import custom_kinds
-from tools.program import ProgramRun
+from tools.plan.charts import custom_kinds
+from tools.plan.program import ProgramRun
 
 # Objects whose names the charts fix, not the release: none so far. Add (kind, name) with a reason.
 UNPREFIXED: set[tuple[str, str]] = set()

@@ -10,8 +10,8 @@ from components.referenced_cluster import STACK_OUTPUTS
 from settings.cluster import DEFAULT_USER_INSTANCE_TYPES
 from tests.conftest import RunConfig, tags_of
 from tests.test_node_bootstrap import node_config_of
-from tools.mocks import Registration, SecretValue
-from tools.program import ProgramRun
+from tools.plan.mocks import Registration, SecretValue
+from tools.plan.program import ProgramRun
 
 GROUP = "aws:autoscaling/group:Group"
 EKS_STACKS = ["dev", "tst", "prod"]

@@ -9,8 +9,8 @@ StorageClass, or the EBS CSI driver removed while the hub's volumes still wait t
 
 import pytest
 
-from tools.mocks import Registration
-from tools.program import ProgramRun
+from tools.plan.mocks import Registration
+from tools.plan.program import ProgramRun
 
 
 def dependencies(run: ProgramRun, resource: Registration) -> set[str]:

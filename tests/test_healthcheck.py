@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.healthcheck import HealthCheck, HealthCheckError, main
 from tools.local_hub import LocalHub, local_hub
+from tools.ops.healthcheck import HealthCheck, HealthCheckError, main
 
 
 @pytest.fixture(scope="module")

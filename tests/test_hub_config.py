@@ -12,8 +12,8 @@ from traitlets.config import Config
 
 from tests.conftest import BASE_CONFIG, RunConfig, chart_of, kubernetes_version, unwrap
 from tests.hub_harness import load_hub_config, pod_for, write_hub_files
-from tools.charts import render
-from tools.program import ProgramRun
+from tools.plan.charts import render
+from tools.plan.program import ProgramRun
 
 Pod = dict[str, Any]
 MIB, GIB = 2**20, 2**30  # JupyterHub reads "M" and "G" as powers of 1024

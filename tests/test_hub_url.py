@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import RELEASE, STACKS
-from tools.healthcheck import HealthCheck
-from tools.program import ProgramRun
+from tools.ops.healthcheck import HealthCheck
+from tools.plan.program import ProgramRun
 
 NLB = "service.beta.kubernetes.io/aws-load-balancer"
 

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import STACKS
-from tools.program import ProgramRun
+from tools.plan.program import ProgramRun
 
 DOCUMENT_INPUTS = {
     "aws:iam/role:Role": "assumeRolePolicy",

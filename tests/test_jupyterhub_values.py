@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import STACKS
-from tools.mocks import Registration, SecretValue
-from tools.program import ProgramRun
+from tools.plan.mocks import Registration, SecretValue
+from tools.plan.program import ProgramRun
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from tools.loadtest import LoadTestError, Options, main, run, students_per_node
-from tools.loadtest_browser import CHROMIUM
-from tools.loadtest_report import KINDS, GeneratorUsage, percentile, summary, table, write
+from tools.loadtest.browser import CHROMIUM
+from tools.loadtest.options import Options
+from tools.loadtest.report import KINDS, GeneratorUsage, percentile, summary, table, write
+from tools.loadtest.run import LoadTestError, main, run, students_per_node
 from tools.local_hub import LocalHub, local_hub
 
 

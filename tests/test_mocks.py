@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 
-from tools.mocks import ACCOUNT_ID, AwsLikeMocks
+from tools.plan.mocks import ACCOUNT_ID, AwsLikeMocks
 
 MOCKS = AwsLikeMocks("eu-west-1")
 

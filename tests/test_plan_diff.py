@@ -5,10 +5,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tools.plan import resource_records
-from tools.plan_diff import compare, main, summary
-from tools.program import ProgramRun, run_program
-from tools.stack_config import read_stack_config
+from tools.plan.diff import compare, main, summary
+from tools.plan.program import ProgramRun, run_program
+from tools.plan.render import resource_records
+from tools.plan.stack_config import read_stack_config
 
 
 def records(run: ProgramRun) -> list[dict[str, Any]]:

@@ -13,9 +13,9 @@ import pytest
 from settings import SettingsError
 from settings.naming import MAX_PREFIX_LENGTH
 from tests.conftest import RunConfig
-from tools.plan import RESOURCE_KEYS, SECRET, longest_chain, main, plain, render_summary, resource_records
-from tools.program import run_program
-from tools.stack_config import PLACEHOLDER_SECRET, ROOT, config_from_dict, read_stack_config
+from tools.plan.program import run_program
+from tools.plan.render import RESOURCE_KEYS, SECRET, longest_chain, main, plain, render_summary, resource_records
+from tools.plan.stack_config import PLACEHOLDER_SECRET, ROOT, config_from_dict, read_stack_config
 
 SECRET_PROGRAM = textwrap.dedent(
     """
@@ -126,7 +126,7 @@ def test_the_longest_chain_follows_dependencies() -> None:
 
 def plan_in_a_new_process(stack: str, out: Path, hash_seed: str = "0") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tools.plan", stack, "--out", str(out)],
+        [sys.executable, "-m", "tools.plan.render", stack, "--out", str(out)],
         cwd=ROOT,
         env={**os.environ, "PYTHONHASHSEED": hash_seed},
         capture_output=True,

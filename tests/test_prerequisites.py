@@ -12,9 +12,9 @@ from charts.cluster_autoscaler import autoscaler_image_tag, user_group_tag
 from charts.traefik import TraefikOptions, traefik_values
 from settings.cluster import ClusterSettings
 from tests.conftest import BASE_CONFIG, CERTIFICATE, RunConfig
-from tools.charts import MissingChartArchiveError, archive_path, render
-from tools.mocks import Registration
-from tools.program import ProgramRun
+from tools.plan.charts import MissingChartArchiveError, archive_path, render
+from tools.plan.mocks import Registration
+from tools.plan.program import ProgramRun
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 RULE = "aws:cloudwatch/eventRule:EventRule"

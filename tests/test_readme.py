@@ -4,8 +4,8 @@ numbers and commands it quotes are the code's."""
 from settings import settings_from_config
 from settings.capacity import stack_capacity
 from settings.naming import MAX_PREFIX_LENGTH, TIGHTEST
-from tools.config_reference import reference_table, with_reference
-from tools.stack_config import ROOT, read_stack_config
+from tools.plan.config_reference import reference_table, with_reference
+from tools.plan.stack_config import ROOT, read_stack_config
 
 README = (ROOT / "README.md").read_text()
 PROSE = " ".join(README.split())  # line breaks fall anywhere in prose

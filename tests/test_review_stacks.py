@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from tools import review_stacks
-from tools.program import run_program
-from tools.review_stacks import (
+from tools.ops.review_stacks import (
     NotAReviewStackError,
     StackInfo,
     is_review_stack,
@@ -22,7 +21,8 @@ from tools.review_stacks import (
     stack_file,
     to_reap,
 )
-from tools.stack_config import ROOT, config_from_dict
+from tools.plan.program import run_program
+from tools.plan.stack_config import ROOT, config_from_dict
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 TTL = timedelta(days=14)

@@ -9,7 +9,7 @@ from settings import SettingsError, StackSettings, Tier, settings_from_config
 from settings.naming import MAX_PREFIX_LENGTH
 from settings.tiers import policy_for
 from tests.conftest import CERTIFICATE, PROJECT, RunConfig
-from tools.mocks import AwsLikeMocks
+from tools.plan.mocks import AwsLikeMocks
 
 PLAIN_OAUTH = {"auth": {"authenticator": "github", "clientId": "id", "clientSecret": "a-client-secret"}}
 GOOD_HUB = {"auth": {"authenticator": "shared-password", "sharedPassword": "a-password-for-tests"}}

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import STACKS, tags_of
-from tools.mocks import Registration, SecretValue
-from tools.plan import SECRET, write_plan
-from tools.program import ProgramRun, run_program
-from tools.stack_config import PLACEHOLDER_SECRET, read_stack_config
+from tools.plan.mocks import Registration, SecretValue
+from tools.plan.program import ProgramRun, run_program
+from tools.plan.render import SECRET, write_plan
+from tools.plan.stack_config import PLACEHOLDER_SECRET, read_stack_config
 
 pytestmark = pytest.mark.parametrize("stack", STACKS)
 

@@ -4,7 +4,7 @@ the SDKs' TypedDict arguments). Settings live in pyproject.toml."""
 import pytest
 from mypy import api
 
-from tools.stack_config import ROOT
+from tools.plan.stack_config import ROOT
 
 
 def test_the_program_type_checks(monkeypatch: pytest.MonkeyPatch) -> None:

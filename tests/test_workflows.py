@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools.stack_config import ROOT
+from tools.plan.stack_config import ROOT
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@(v\d+|[0-9a-f]{40})")

@@ -8,14 +8,11 @@ stacks, from LOADTEST_PASSWORD); the hub then makes the user and starts the serv
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 from playwright.async_api import async_playwright
 
-from tools.loadtest_report import Measurements
-
-if TYPE_CHECKING:
-    from tools.loadtest import Options
+from tools.loadtest.options import Options
+from tools.loadtest.report import Measurements
 
 CHROMIUM = "/usr/bin/chromium"
 # Chromium's own connections (updates, sync) go nowhere on a closed network: switched off.
@@ -33,7 +30,7 @@ DONE_MARKER = "loadtest-done"
 
 async def browser_student(
     name: str,
-    options: "Options",
+    options: Options,
     m: Measurements,
     deadline: float,
     put_notebook: Callable[[str], Awaitable[str]],

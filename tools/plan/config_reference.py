@@ -1,6 +1,6 @@
 """The configuration reference in README.md, generated from the settings model.
 
-`python -m tools.config_reference` prints it; `--write README.md` replaces the section between
+`python -m tools.plan.config_reference` prints it; `--write README.md` replaces the section between
 the markers. A test fails when the README and the model disagree, so the reference cannot rot.
 """
 
@@ -114,7 +114,7 @@ def with_reference(readme: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.config_reference", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.plan.config_reference", description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", type=Path, help="replace the reference section of this file")
     args = parser.parse_args(argv)
     if args.write is None:

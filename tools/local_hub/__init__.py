@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.stack_config import ROOT
+from contracts import environment_banner
+from tools.plan.stack_config import ROOT
 
 PROXY = Path(os.environ.get("CHP_COMMAND", ROOT / ".node" / "node_modules" / ".bin" / "configurable-http-proxy"))
 TOKEN = "admin-token-for-local-tests"
@@ -91,7 +92,7 @@ def local_hub(
             # JupyterHub reads its retry hint's range from the web application's settings only
             c.JupyterHub.tornado_settings = {{"spawn_throttle_retry_range": {retry_after_seconds!r}}}
             # the banner every non-production hub of this platform shows
-            c.JupyterHub.template_vars = {{"announcement": "Development environment: local"}}
+            c.JupyterHub.template_vars = {{"announcement": {environment_banner("development", "local")!r}}}
             c.OwnPortSpawner.home_dir_template = "{folder}/home/{{username}}"
             c.JupyterHub.authenticator_class = "dummy"  # no system users; the check uses a token
             c.Authenticator.allow_all = True

@@ -11,8 +11,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tools.loadtest import Options, run
-from tools.loadtest_report import GeneratorUsage, summary, table
+from tools.loadtest.options import Options
+from tools.loadtest.report import GeneratorUsage, summary, table
+from tools.loadtest.run import run
 from tools.local_hub import local_hub
 
 STUDENTS = 50

@@ -1,4 +1,4 @@
-"""What a change does to a stack's plan: `python -m tools.plan_diff BASE_DIR HEAD_DIR`.
+"""What a change does to a stack's plan: `python -m tools.plan.diff BASE_DIR HEAD_DIR`.
 
 Compares two offline plans (their resources.json) and prints a Markdown summary for a pull
 request's job summary: resources added, removed, and changed (with the input keys that
@@ -62,7 +62,7 @@ def summary(stack: str, change: PlanChange) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.plan_diff", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.plan.diff", description=__doc__.split("\n\n")[0])
     parser.add_argument("base", type=Path, help="plan folder of the base branch (holds resources.json)")
     parser.add_argument("head", type=Path, help="plan folder of the change")
     parser.add_argument("--stack", default=None, help="stack name for the heading (default: the head folder's name)")

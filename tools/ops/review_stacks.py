@@ -1,4 +1,4 @@
-"""Review stacks for pull requests: `python -m tools.review_stacks up|destroy|reap`.
+"""Review stacks for pull requests: `python -m tools.ops.review_stacks up|destroy|reap`.
 
     up --stack pr-123        create (from Pulumi.review.yaml) or update the stack, `pulumi up`;
                              its hub's shared password comes from REVIEW_SHARED_PASSWORD
@@ -24,7 +24,7 @@ from pathlib import Path
 from pulumi import automation as auto
 from pulumi.automation import ConfigValue
 
-from tools.stack_config import ROOT
+from tools.plan.stack_config import ROOT
 
 REVIEW_STACK = re.compile(r"pr-[1-9]\d{0,7}")
 TEMPLATE = "Pulumi.review.yaml"
@@ -129,7 +129,7 @@ def reap(open_pull_requests: set[int], ttl: timedelta) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.review_stacks", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.ops.review_stacks", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     for command in ("up", "destroy"):
         commands.add_parser(command).add_argument("--stack", required=True, help="pr-<number>")

@@ -1,4 +1,4 @@
-"""Is the hub working, end to end? `python -m tools.healthcheck URL`.
+"""Is the hub working, end to end? `python -m tools.ops.healthcheck URL`.
 
 With the token of the hub's `health-check` service (in `JUPYTERHUB_API_TOKEN`), it creates a
 check user, starts their server, runs a cell through the server's kernel API and checks its
@@ -19,8 +19,8 @@ from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from charts.jupyterhub import SERVER_START_TIMEOUT_SECONDS
-from tools.hub_api import HubApi, ServerStartError
-from tools.kernels import KernelError, execute
+from tools.ops.hub_api import HubApi, ServerStartError
+from tools.ops.kernels import KernelError, execute
 
 CHECK_USER = "platform-health-check"
 CHECK_CODE = "print(6 * 7)"
@@ -118,7 +118,7 @@ class HealthCheck:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.healthcheck", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.ops.healthcheck", description=__doc__.split("\n\n")[0])
     parser.add_argument("url", help="the hub's URL, like https://dev.hub.example.edu")
     parser.add_argument("--user", default=CHECK_USER, help=f"name of the check user (default {CHECK_USER})")
     parser.add_argument(

@@ -20,72 +20,27 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from tools.healthcheck import DEFAULT_START_TIMEOUT_SECONDS
-from tools.hub_api import HubApi, ServerStartError
-from tools.kernels import KernelError, execute
-from tools.loadtest_browser import DONE_MARKER
-from tools.loadtest_report import GeneratorUsage, Measurements, summary, table, write
+from contracts import ENVIRONMENT_BANNER_WORD
+from tools.loadtest.browser import DONE_MARKER, browser_student
+from tools.loadtest.options import DEFAULT_CELLS, NOTEBOOK, Options, notebook
+from tools.loadtest.report import GeneratorUsage, Measurements, summary, table, write
+from tools.ops.healthcheck import DEFAULT_START_TIMEOUT_SECONDS
+from tools.ops.hub_api import HubApi, ServerStartError
+from tools.ops.kernels import KernelError, execute
 
 MAX_STUDENTS = 500
 MAX_DURATION_SECONDS = 3600
 TOKEN_VARIABLE = "JUPYTERHUB_API_TOKEN"
-NOTEBOOK = "loadtest.ipynb"
-DEFAULT_CELLS = (
-    "import math\ntotal = sum(math.sqrt(i) for i in range(200_000))",
-    "data = [i * i for i in range(50_000)]\nprint(len(data))",
-    "print('loadtest-done', round(total))",
-)
 
 
 class LoadTestError(Exception):
     """The load test cannot run: the message says why."""
-
-
-@dataclass
-class Options:
-    url: str
-    token: str
-    students: int = 10
-    duration: float = 60.0
-    ramp_up_per_second: float = 1.0
-    think_seconds: float = 10.0
-    cells: tuple[str, ...] = DEFAULT_CELLS
-    start_timeout: float = DEFAULT_START_TIMEOUT_SECONDS
-    """Seconds a student waits for a server, throttled retries included: as long as the hub waits."""
-    browser_students: int = 0
-    password: str | None = None
-    keep: bool = False
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
-
-    def user(self, index: int) -> str:
-        return f"loadtest-{self.run_id}-{index:03d}"
-
-
-def notebook(cells: tuple[str, ...]) -> dict[str, Any]:
-    return {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "cells": [
-            {
-                "cell_type": "code",
-                "id": f"cell-{i}",
-                "metadata": {},
-                "source": code,
-                "outputs": [],
-                "execution_count": None,
-            }
-            for i, code in enumerate(cells)
-        ],
-    }
 
 
 async def refuse_production(hub: HubApi, force: bool) -> None:
@@ -96,7 +51,7 @@ async def refuse_production(hub: HubApi, force: bool) -> None:
         raise LoadTestError(f"the hub at {hub.url} does not answer: {error}") from None
     if response.code >= 500:
         raise LoadTestError(f"the hub at {hub.url} does not answer ({response.code})")
-    if b"environment" not in response.body.lower() and not force:
+    if ENVIRONMENT_BANNER_WORD.encode() not in response.body.lower() and not force:
         raise LoadTestError(
             f"{hub.url} looks like a production hub (no environment banner): refusing; "
             "pass --force-production to load-test it anyway"
@@ -156,7 +111,6 @@ async def _student(index: int, options: Options, hub: HubApi, m: Measurements, d
     m.students_started += 1
     try:
         if index < options.browser_students:
-            from tools.loadtest_browser import browser_student  # noqa: PLC0415
 
             async def put_notebook(name: str) -> str:
                 # the browser may land on the server's URL before the hub calls it ready

@@ -1,6 +1,6 @@
 """The pinned chart archives, offline: where they are, how to get them, how to render them.
 
-`python -m tools.charts pull` (or `make charts`) downloads every pinned chart into the archive
+`python -m tools.plan.charts pull` (or `make charts`) downloads every pinned chart into the archive
 folder, for people with network access. Tests read the folder named by `CHART_ARCHIVES` (CI
 points it at a folder that already holds them), defaulting to `.charts/` here. Rendering uses
 Helm's own Go code through helm-python-sdk, with the Kubernetes version and the API versions
@@ -21,7 +21,7 @@ import yaml
 from helm_python import _native
 
 from charts import ALL_CHARTS, Chart
-from tools.stack_config import ROOT
+from tools.plan.stack_config import ROOT
 
 ARCHIVES_VARIABLE = "CHART_ARCHIVES"
 DEFAULT_ARCHIVES = ROOT / ".charts"
@@ -114,7 +114,7 @@ def pull(destination: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.charts", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.plan.charts", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     pull_command = commands.add_parser("pull", help="download the pinned chart archives")
     pull_command.add_argument(

@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 
-from tools.stack_config import ROOT, stack_names
+from tools.plan.stack_config import ROOT, stack_names
 
 PLAN_TARGET_SECONDS = 10.0
 RUNS = 3

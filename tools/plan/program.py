@@ -16,8 +16,8 @@ import pulumi
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_pulumi_func
 
-from tools.mocks import AwsLikeMocks, RecordingMonitor, Registration, SecretValue
-from tools.stack_config import ROOT, RawStackConfig
+from tools.plan.mocks import AwsLikeMocks, RecordingMonitor, Registration, SecretValue
+from tools.plan.stack_config import ROOT, RawStackConfig
 
 PROGRAM = ROOT / "__main__.py"
 DEFAULT_REGION = "eu-west-1"

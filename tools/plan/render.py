@@ -23,9 +23,9 @@ from pulumi.runtime.rpc import UNKNOWN
 from settings import SettingsError, settings_from_config
 from settings.capacity import stack_capacity
 from settings.cluster import ClusterMode
-from tools.mocks import Registration, SecretValue
-from tools.program import ProgramRun, run_program
-from tools.stack_config import ROOT, StackFileError, read_stack_config
+from tools.plan.mocks import Registration, SecretValue
+from tools.plan.program import ProgramRun, run_program
+from tools.plan.stack_config import ROOT, StackFileError, read_stack_config
 
 SECRET = "[secret]"
 RESOURCE_KEYS = ("urn", "type", "name", "parent", "provider", "dependsOn", "protect", "inputs")

@@ -1,0 +1,68 @@
+"""Names two parts of the platform must agree on, each written once.
+
+Invariant guarded here: what one side writes and the other reads is the same string, because
+both import it from here: node labels and taints (the nodes register them, z2jh, Traefik and
+the controllers schedule by them), the tags the autoscaler discovers groups by and the
+termination handler drains by, the placeholders' priority, and the banner that tells a
+non-production hub from production.
+"""
+
+# The labels and taint z2jh schedules by (its scheduling.corePods / userPods values).
+NODE_PURPOSE_LABEL = "hub.jupyter.org/node-purpose"
+DEDICATED_TAINT = "hub.jupyter.org/dedicated"
+CORE_NODE_LABELS = {NODE_PURPOSE_LABEL: "core"}
+USER_NODE_LABELS = {NODE_PURPOSE_LABEL: "user"}
+USER_NODE_TAINTS = {DEDICATED_TAINT: "user:NoSchedule"}
+ZONE_KEY = "topology.kubernetes.io/zone"
+
+# z2jh's user placeholders run at this priority (scheduling.podPriority.userPlaceholderPriority).
+# cluster-autoscaler ignores pods *below* its expendable-pods cutoff, so with the cutoff equal to
+# it, placeholders still make it add nodes: that is the head room they exist for.
+USER_PLACEHOLDER_PRIORITY = -10
+EXPENDABLE_PODS_PRIORITY_CUTOFF = USER_PLACEHOLDER_PRIORITY
+
+
+def autoscaler_user_group_tag(cluster_name: str) -> str:
+    """The tag that marks this cluster's spot user groups for the autoscaler.
+
+    EKS tags managed node groups with the autoscaler's own discovery tags, so discovering by
+    those alone would let it resize (and drain) the core nodes running the hub.
+    """
+    return f"jupyterhub-platform/{cluster_name}/user-nodes"
+
+
+def autoscaler_discovery_tags(cluster_name: str) -> list[str]:
+    """All must be on a group for the autoscaler to manage it."""
+    return [
+        "k8s.io/cluster-autoscaler/enabled",
+        f"k8s.io/cluster-autoscaler/{cluster_name}",
+        autoscaler_user_group_tag(cluster_name),
+    ]
+
+
+def termination_handler_tag(cluster_name: str) -> str:
+    """The tag an instance must carry to be drained: per cluster, so that two stacks in one account
+    never drain each other's nodes from the account-wide event stream."""
+    return f"aws-node-termination-handler/{cluster_name}"
+
+
+# Every page of a non-production hub says which environment it is; production says nothing.
+# The load test refuses a hub whose login page lacks the word, unless told it may.
+ENVIRONMENT_BANNER_WORD = "environment"
+
+
+def environment_banner(tier: str, prefix: str) -> str:
+    return f"{tier.title()} {ENVIRONMENT_BANNER_WORD}: {prefix}"
+
+
+# The outputs an `eks` stack exports for the stacks that share its cluster (review stacks on the
+# test stack read them through a StackReference); layers/outputs.py exports them.
+SHARED_STACK_OUTPUTS = (
+    "kubeconfig",
+    "clusterName",
+    "clusterArn",
+    "availabilityZones",
+    "kubernetesVersion",
+    "ingressClass",
+    "reviewDomain",
+)
