@@ -6,10 +6,12 @@ stacks, from LOADTEST_PASSWORD); the hub then makes the user and starts the serv
 """
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 
-from playwright.async_api import async_playwright
+from playwright.async_api import Page, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from tools.loadtest.options import Options
 from tools.loadtest.report import Measurements
@@ -26,6 +28,29 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 DONE_MARKER = "loadtest-done"
+# The page JupyterHub shows for a start it throttles (429): "Too many users trying to log in right
+# now. Try again in 40 seconds." (jupyterhub/handlers/base.py `spawn_single_user`)
+_THROTTLED = re.compile(r"Too many users trying to log in right now\. Try again in (\d+) (seconds|minutes)")
+_LOOK_EVERY_MS = 2_000
+
+
+async def _until_the_server_page(page: Page, name: str, options: Options, m: Measurements) -> None:
+    """Wait for the browser to reach the user's server; a throttled start is asked for again after
+    the wait the hub's page names, as a student would."""
+    deadline = time.monotonic() + options.start_timeout
+    while True:
+        try:
+            await page.wait_for_url("**/user/**", timeout=_LOOK_EVERY_MS)
+            return
+        except PlaywrightTimeoutError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name}'s server page did not open within {options.start_timeout:.0f} s") from None
+            throttled = _THROTTLED.search(await page.content())
+            if throttled:
+                m.throttled(name)
+                wait = int(throttled.group(1)) * (60 if throttled.group(2) == "minutes" else 1)
+                await asyncio.sleep(wait)
+                await page.goto(f"{options.url}/hub/spawn/{name}")
 
 
 async def browser_student(
@@ -46,7 +71,7 @@ async def browser_student(
             await page.fill("#username_input", name)
             await page.fill("#password_input", options.password or "any-password")
             await page.click("#login_submit")
-            await page.wait_for_url("**/user/**", timeout=options.start_timeout * 1000)
+            await _until_the_server_page(page, name, options, m)
             m.record("login", time.monotonic() - started)
             started = time.monotonic()
             path = await put_notebook(name)
