@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-12)
 
-.PHONY: install test lint typecheck plan bench bench-loadtest docs lock charts clean
+.PHONY: install test test-fast lint typecheck plan bench bench-loadtest docs lock charts clean
 
 # The pinned chart archives the contract tests render (CI points this at a folder that has them).
 export CHART_ARCHIVES ?= $(CURDIR)/.charts
@@ -30,6 +30,12 @@ test: $(STAMP) charts $(PROXY)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
+
+## test-fast: the inner loop, under a minute: lint and the suite without real services and slow checks
+test-fast: $(STAMP) charts
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -m "not real and not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

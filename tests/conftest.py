@@ -1,47 +1,17 @@
-"""Fixtures that run the real program under mocks, for a stack file or for a config dict."""
+"""Fixtures: the program run under mocks for every stack file or a config dict, the releases
+rendered with the pinned charts, and the hub's configuration as its pod would load it."""
 
-from collections.abc import Callable
-from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
+from traitlets.config import Config
 
-from charts import ALL_CHARTS, Chart
-from settings import settings_from_config
+from tests.hub import load_hub_config, write_hub_files
+from tests.support import BASE_CONFIG, PROJECT, RELEASE, STACKS, HubFor, RunConfig, chart_of, kubernetes_version, unwrap
 from tools.plan.charts import render
-from tools.plan.mocks import Registration, SecretValue
 from tools.plan.program import ProgramRun, run_program
-from tools.plan.stack_config import config_from_dict, project_name, read_stack_config, stack_names
-
-PROJECT = project_name()
-STACKS = stack_names()
-
-# An ACM certificate in the base config's region, for tiers that require TLS.
-CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000000"
-# A login production and staging accept.
-OAUTH_LOGIN: dict[str, Any] = {
-    "auth": {
-        "authenticator": "github",
-        "clientId": "test-client",
-        "clientSecret": {"secure": "v1:test"},
-    }
-}
-# A minimal valid config for tests that change one thing at a time.
-BASE_CONFIG: dict[str, Any] = {
-    "tier": "development",
-    "aws:region": "eu-west-1",
-    "hub": {"auth": {"authenticator": "shared-password", "sharedPassword": {"secure": "v1:test"}}},
-}
-
-RunConfig = Callable[..., ProgramRun]
-
-
-def tags_of(resource: Registration) -> dict[str, str]:
-    """A resource's own tags, whether a map (most types) or a list of key/value (Auto Scaling groups)."""
-    tags = resource.inputs.get("tags") or {}
-    if isinstance(tags, list):
-        return {t["key"]: t["value"] for t in tags}
-    return dict(tags)
+from tools.plan.stack_config import config_from_dict, read_stack_config
 
 
 @pytest.fixture(scope="session")
@@ -60,33 +30,6 @@ def run_config() -> RunConfig:
     return run
 
 
-RELEASE = "kubernetes:helm.sh/v3:Release"
-
-
-def chart_of(release: Registration) -> Chart:
-    reference, version = release.inputs["chart"], release.inputs["version"]
-    matches = [c for c in ALL_CHARTS if reference in (c.name, c.repository) and c.version == version]
-    assert matches, f"{release.name}: {reference} {version} is not a pinned chart"
-    return matches[0]
-
-
-def unwrap(value: Any) -> Any:
-    if isinstance(value, SecretValue):
-        return unwrap(value.value)
-    if isinstance(value, dict):
-        return {k: unwrap(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap(v) for v in value]
-    return value
-
-
-@cache
-def kubernetes_version(stack: str) -> str:
-    config = read_stack_config(stack)
-    settings = settings_from_config(config.project, stack, config.values, config.secret_keys)
-    return settings.cluster.kubernetes_version
-
-
 @pytest.fixture(scope="session")
 def rendered_releases(stack_runs: dict[str, ProgramRun]) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Every release of every stack, rendered once for the whole session."""
@@ -101,3 +44,32 @@ def rendered_releases(stack_runs: dict[str, ProgramRun]) -> dict[tuple[str, str]
                 kube_version=f"{kubernetes_version(stack)}.0",
             )
     return out
+
+
+@pytest.fixture
+def hub_for(tmp_path: Path) -> HubFor:
+    """The hub configuration of a planned stack."""
+
+    def load(run: ProgramRun, version: str = "1.35") -> Config:
+        [release] = [
+            r for r in run.by_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"].endswith("-jupyterhub")
+        ]
+        objects = render(
+            chart_of(release),
+            release=release.inputs["name"],
+            namespace=release.inputs["namespace"],
+            values=unwrap(release.inputs["values"]),
+            kube_version=f"{version}.0",
+        )
+        folder = tmp_path / run.stack
+        config_file = write_hub_files(objects, run.stack, folder)
+        return load_hub_config(config_file, run.stack, f"{run.stack}-hub", {"SHARED_PASSWORD": "from-the-secret"})
+
+    return load
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/real talks to real services: `make test-fast` leaves it out."""
+    for item in items:
+        if "real" in Path(str(item.path)).relative_to(Path(__file__).parent).parts[:1]:
+            item.add_marker(pytest.mark.real)

@@ -23,6 +23,8 @@ from tools.plan.stack_config import ROOT
 
 PROXY = Path(os.environ.get("CHP_COMMAND", ROOT / ".node" / "node_modules" / ".bin" / "configurable-http-proxy"))
 TOKEN = "admin-token-for-local-tests"
+# Users whose name starts with this get a server that exits at once.
+NEVER_STARTS = "never-starts-"
 _PORT_BLOCKS = itertools.count()
 
 
@@ -81,6 +83,8 @@ def local_hub(
             class OwnPortSpawner(SimpleLocalProcessSpawner):
                 async def start(self):
                     self.port = next(_ports)
+                    if self.user.name.startswith({NEVER_STARTS!r}):
+                        self.cmd = ["false"]  # a server that exits at once, for tests of failures
                     return await super().start()
 
             c.JupyterHub.spawner_class = OwnPortSpawner

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import STACKS
+from tests.support import STACKS
 from tools.plan.program import ProgramRun
 
 DOCUMENT_INPUTS = {

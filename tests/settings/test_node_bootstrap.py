@@ -1,29 +1,18 @@
 """How nodes join: the NodeConfig user data and the kubeconfig, as text a node or kubectl reads."""
 
-import base64
-import email
-import json
-
 from components.eks_cluster import eks_kubeconfig
 from components.node_bootstrap import ClusterEndpoint, user_data
-from components.spot_capacity import USER_LABELS, USER_TAINTS, ami_parameter
+from components.spot_capacity import ami_parameter
+from contracts import USER_NODE_LABELS, USER_NODE_TAINTS
+from tests.support import node_config_of
 
 CLUSTER = ClusterEndpoint("dev-cluster", "https://ABC.gr7.eu-west-1.eks.amazonaws.com", "Q0EK", "172.20.0.0/16")
 
 
-def node_config_of(encoded: str) -> dict[str, object]:
-    message = email.message_from_bytes(base64.b64decode(encoded))
-    assert message.is_multipart()
-    [part] = [p for p in message.walk() if p.get_content_type() == "application/node.eks.aws"]
-    document = json.loads(part.get_payload())
-    assert isinstance(document, dict)
-    return document
-
-
 def test_user_data_is_a_nodeadm_node_config_for_the_cluster() -> None:
-    config = node_config_of(user_data(CLUSTER, USER_LABELS, USER_TAINTS))
+    config = node_config_of(user_data(CLUSTER, USER_NODE_LABELS, USER_NODE_TAINTS))
     assert config["apiVersion"] == "node.eks.aws/v1alpha1" and config["kind"] == "NodeConfig"
-    assert config["spec"]["cluster"] == {  # type: ignore[index]
+    assert config["spec"]["cluster"] == {
         "name": "dev-cluster",
         "apiServerEndpoint": CLUSTER.endpoint,
         "certificateAuthority": "Q0EK",
@@ -32,13 +21,13 @@ def test_user_data_is_a_nodeadm_node_config_for_the_cluster() -> None:
 
 
 def test_user_nodes_register_with_the_label_and_taint_z2jh_expects() -> None:
-    flags = node_config_of(user_data(CLUSTER, USER_LABELS, USER_TAINTS))["spec"]["kubelet"]["flags"]  # type: ignore[index]
+    flags = node_config_of(user_data(CLUSTER, USER_NODE_LABELS, USER_NODE_TAINTS))["spec"]["kubelet"]["flags"]
     assert "--node-labels=hub.jupyter.org/node-purpose=user" in flags
     assert "--register-with-taints=hub.jupyter.org/dedicated=user:NoSchedule" in flags
 
 
 def test_no_labels_or_taints_means_no_flags() -> None:
-    assert node_config_of(user_data(CLUSTER, {}, {}))["spec"]["kubelet"]["flags"] == []  # type: ignore[index]
+    assert node_config_of(user_data(CLUSTER, {}, {}))["spec"]["kubelet"]["flags"] == []
 
 
 def test_the_ami_comes_from_the_parameter_of_the_cluster_version() -> None:

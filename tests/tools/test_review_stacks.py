@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools import review_stacks
+from tools.ops import review_stacks
 from tools.ops.review_stacks import (
     NotAReviewStackError,
     StackInfo,
@@ -137,7 +137,7 @@ def test_reaping_refuses_nothing_silently(monkeypatch: pytest.MonkeyPatch) -> No
         def list_stacks(self) -> list[Any]:
             return [SimpleNamespace(name=n, last_update=NOW) for n in ("prod", "tst", "pr-5", "pr-6")]
 
-    monkeypatch.setattr(review_stacks.auto, "LocalWorkspace", Workspace)
+    monkeypatch.setattr("tools.ops.review_stacks.auto.LocalWorkspace", Workspace)
     monkeypatch.setattr(review_stacks, "destroy", destroyed.append)
     assert review_stacks.reap({6}, TTL) == ["pr-5"]
     assert destroyed == ["pr-5"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import RELEASE, STACKS
+from tests.support import RELEASE, STACKS
 from tools.ops.healthcheck import HealthCheck
 from tools.plan.program import ProgramRun
 

@@ -5,11 +5,9 @@ import json
 
 import pytest
 
-from charts.node_termination_handler import managed_tag
-from components.referenced_cluster import STACK_OUTPUTS
+from contracts import SHARED_STACK_OUTPUTS, termination_handler_tag
 from settings.cluster import DEFAULT_USER_INSTANCE_TYPES
-from tests.conftest import RunConfig, tags_of
-from tests.test_node_bootstrap import node_config_of
+from tests.support import RunConfig, node_config_of, tags_of
 from tools.plan.mocks import Registration, SecretValue
 from tools.plan.program import ProgramRun
 
@@ -98,9 +96,9 @@ def test_spot_groups_carry_the_autoscaler_and_termination_handler_tags(
         assert tags[f"k8s.io/cluster-autoscaler/{cluster}"] == "owned"
         assert tags["k8s.io/cluster-autoscaler/node-template/label/hub.jupyter.org/node-purpose"] == "user"
         assert tags["k8s.io/cluster-autoscaler/node-template/taint/hub.jupyter.org/dedicated"] == "user:NoSchedule"
-        assert managed_tag(cluster) in tags
+        assert termination_handler_tag(cluster) in tags
         propagated = {t["key"] for t in group.inputs["tags"] if t["propagateAtLaunch"]}
-        assert {"Project", "Stack", "Tier", "ManagedBy", managed_tag(cluster)} <= propagated
+        assert {"Project", "Stack", "Tier", "ManagedBy", termination_handler_tag(cluster)} <= propagated
         assert f"kubernetes.io/cluster/{cluster}" in propagated
 
 
@@ -123,9 +121,9 @@ def test_user_nodes_join_the_cluster_labelled_and_tainted(stack_runs: dict[str, 
     template = run.named("tst-user-nodes-launch-template")
     config = node_config_of(template.inputs["userData"])
     cluster = only(run, "aws:eks/cluster:Cluster")
-    assert config["spec"]["cluster"]["name"] == "tst-cluster"  # type: ignore[index]
-    assert config["spec"]["cluster"]["cidr"] == cluster.inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"]  # type: ignore[index]
-    flags = config["spec"]["kubelet"]["flags"]  # type: ignore[index]
+    assert config["spec"]["cluster"]["name"] == "tst-cluster"
+    assert config["spec"]["cluster"]["cidr"] == cluster.inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"]
+    flags = config["spec"]["kubelet"]["flags"]
     assert "--register-with-taints=hub.jupyter.org/dedicated=user:NoSchedule" in flags
     assert template.inputs["imageId"].startswith("ami-")
     assert base64.b64decode(template.inputs["userData"])  # it is base64, as launch templates want
@@ -253,4 +251,4 @@ def test_stack_mode_reads_the_test_cluster_through_a_stack_reference(stack_runs:
     assert run.outputs["clusterName"] == "tst-cluster"
     # what an eks-mode stack exports is what a stack-mode stack reads
     exported = set(stack_runs["tst"].outputs)
-    assert set(STACK_OUTPUTS) <= exported, set(STACK_OUTPUTS) - exported
+    assert set(SHARED_STACK_OUTPUTS) <= exported, set(SHARED_STACK_OUTPUTS) - exported

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import STACKS
+from tests.support import STACKS
 from tools.plan.mocks import Registration, SecretValue
 from tools.plan.program import ProgramRun
 

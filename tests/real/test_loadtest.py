@@ -5,7 +5,6 @@ import asyncio
 import json
 import threading
 import urllib.request
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -16,14 +15,7 @@ from tools.loadtest.browser import CHROMIUM
 from tools.loadtest.options import Options
 from tools.loadtest.report import KINDS, GeneratorUsage, percentile, summary, table, write
 from tools.loadtest.run import LoadTestError, main, run, students_per_node
-from tools.local_hub import LocalHub, local_hub
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
-    # a short path: kernels' sockets live under the users' homes
-    with local_hub(tmp_path_factory.mktemp("lt")) as running:
-        yield running
+from tools.local_hub import LocalHub
 
 
 def hub_users(hub: LocalHub) -> list[dict[str, Any]]:
@@ -59,16 +51,14 @@ def test_ten_protocol_students_and_a_browser_student_complete(hub: LocalHub, tmp
     assert {u["name"] for u in hub_users(hub)} == before
 
 
-def test_students_the_hub_throttles_retry_and_all_get_in(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """JupyterHub answers 429 over `concurrent_spawn_limit`, with a Retry-After hint
-    (jupyterhub/handlers/base.py `spawn_single_user`); a student then waits and asks again."""
-    with local_hub(tmp_path_factory.mktemp("th"), concurrent_spawns=2, retry_after_seconds=(1, 2)) as throttling:
-        options = Options(throttling.url, throttling.token, students=6, duration=5, ramp_up_per_second=20,
-                          think_seconds=1)  # fmt: skip
-        usage = GeneratorUsage()
-        measurements = asyncio.run(asyncio.wait_for(run(options, quiet=True), timeout=240))
+def test_students_the_hub_throttles_retry_and_all_get_in(hub: LocalHub) -> None:
+    """JupyterHub answers 429 over `concurrent_spawn_limit` (4 on this hub), with a Retry-After
+    hint (jupyterhub/handlers/base.py `spawn_single_user`); a student then waits and asks again."""
+    options = Options(hub.url, hub.token, students=8, duration=5, ramp_up_per_second=20, think_seconds=1)
+    usage = GeneratorUsage()
+    measurements = asyncio.run(asyncio.wait_for(run(options, quiet=True), timeout=240))
     report = summary(measurements, usage.per_student(options.students), measurements.per_node)
-    assert report["students"] == {"started": 6, "completed": 6, "failed": 0}, report["errors"]
+    assert report["students"] == {"started": 8, "completed": 8, "failed": 0}, report["errors"]
     assert report["throttled"]["retries"] > 0 and report["throttled"]["students"] > 0, report["throttled"]
     assert "throttled" in table(report)
 

@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 import yaml
 
-from charts import CLUSTER_AUTOSCALER, TRAEFIK, USER_PLACEHOLDER_PRIORITY
-from charts.cluster_autoscaler import autoscaler_image_tag, user_group_tag
+from charts import CLUSTER_AUTOSCALER, TRAEFIK
+from charts.cluster_autoscaler import autoscaler_image_tag
 from charts.traefik import TraefikOptions, traefik_values
+from contracts import USER_PLACEHOLDER_PRIORITY, autoscaler_user_group_tag
 from settings.cluster import ClusterSettings
-from tests.conftest import BASE_CONFIG, CERTIFICATE, RunConfig
+from tests.support import BASE_CONFIG, CERTIFICATE, RunConfig
 from tools.plan.charts import MissingChartArchiveError, archive_path, render
 from tools.plan.mocks import Registration
 from tools.plan.program import ProgramRun
@@ -160,7 +161,8 @@ def test_the_autoscaler_changes_only_this_cluster_s_groups(stack_runs: dict[str,
         "autoscaling:SetDesiredCapacity",
         "autoscaling:TerminateInstanceInAutoScalingGroup",
     }
-    assert mutating["Condition"] == {"StringEquals": {f"aws:ResourceTag/{user_group_tag('dev-cluster')}": "true"}}
+    tag = f"aws:ResourceTag/{autoscaler_user_group_tag('dev-cluster')}"
+    assert mutating["Condition"] == {"StringEquals": {tag: "true"}}
     others = [a for s in statements if s is not mutating for a in s["Action"]]
     assert all(a.split(":")[1].startswith(("Describe", "Get")) for a in others), others
 
@@ -197,7 +199,7 @@ def test_the_autoscaler_matches_the_cluster_and_spares_notebook_servers(stack_ru
     discovery = chart_values["autoDiscovery"]["tags"]
     for group in stack_runs["prod"].by_type("aws:autoscaling/group:Group"):
         assert set(discovery) <= {t["key"] for t in group.inputs["tags"]}, group.name
-    assert user_group_tag("prod-cluster") in discovery  # which EKS never puts on the core node group
+    assert autoscaler_user_group_tag("prod-cluster") in discovery  # which EKS never puts on the core node group
     assert chart_values["image"]["tag"] == "v1.35.0"
     assert chart_values["awsRegion"] == "eu-west-1"
     flags = chart_values["extraArgs"]

@@ -3,7 +3,7 @@
 import pytest
 
 from settings.naming import MAX_PREFIX_LENGTH, TIGHTEST, prefix_problems, prefixed
-from tests.conftest import RunConfig
+from tests.support import RunConfig
 
 
 @pytest.mark.parametrize("stack", ["dev", "tst", "prod", "pr-123", "pr-98765", "a" * MAX_PREFIX_LENGTH, "uni-med2"])

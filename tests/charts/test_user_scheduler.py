@@ -12,7 +12,7 @@ import pytest
 
 from charts.user_scheduler import SCHEDULER_TAGS
 from settings.cluster import ClusterSettings
-from tests.conftest import STACKS, kubernetes_version
+from tests.support import STACKS, kubernetes_version
 from tools.plan.program import ProgramRun
 
 # The informers kube-scheduler starts with its default feature gates, by the minor version that

@@ -6,7 +6,7 @@ import pytest
 
 from components.network import subnet_layout, usable_zones
 from settings import SettingsError
-from tests.conftest import CERTIFICATE, OAUTH_LOGIN, RunConfig
+from tests.support import CERTIFICATE, OAUTH_LOGIN, RunConfig
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"

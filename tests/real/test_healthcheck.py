@@ -4,26 +4,12 @@ with a clear reason (and leaves nothing behind) when it does not."""
 import asyncio
 import json
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tools.local_hub import LocalHub, local_hub
+from tools.local_hub import NEVER_STARTS, LocalHub
 from tools.ops.healthcheck import HealthCheck, HealthCheckError, main
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
-    with local_hub(tmp_path_factory.mktemp("hub")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def broken_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
-    """A hub whose servers never start: the server command exits at once."""
-    with local_hub(tmp_path_factory.mktemp("broken"), server_command=["false"]) as running:
-        yield running
 
 
 def users(hub: LocalHub) -> list[str]:
@@ -50,12 +36,13 @@ def test_a_wrong_token_fails_at_once_with_the_reason(hub: LocalHub) -> None:
     assert [name for name, _ in check.timings] == ["reach the hub API"]
 
 
-def test_a_server_that_never_starts_fails_and_is_cleaned_up(broken_hub: LocalHub) -> None:
-    check = HealthCheck(broken_hub.url, broken_hub.token, start_timeout=60)
+def test_a_server_that_never_starts_fails_and_is_cleaned_up(hub: LocalHub) -> None:
+    user = f"{NEVER_STARTS}check"
+    check = HealthCheck(hub.url, hub.token, user=user, start_timeout=60)
     with pytest.raises(HealthCheckError, match="start a server: "):
         asyncio.run(check.run())
     assert [name for name, _ in check.timings][-1] == "clean up"
-    assert "platform-health-check" not in users(broken_hub)
+    assert user not in users(hub)
 
 
 def test_without_a_token_it_says_where_to_put_one(

@@ -8,7 +8,7 @@ import pytest
 from settings import SettingsError, StackSettings, Tier, settings_from_config
 from settings.naming import MAX_PREFIX_LENGTH
 from settings.tiers import policy_for
-from tests.conftest import CERTIFICATE, PROJECT, RunConfig
+from tests.support import CERTIFICATE, PROJECT, RunConfig
 from tools.plan.mocks import AwsLikeMocks
 
 PLAIN_OAUTH = {"auth": {"authenticator": "github", "clientId": "id", "clientSecret": "a-client-secret"}}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import STACKS, tags_of
+from tests.support import STACKS, tags_of
 from tools.plan.mocks import Registration, SecretValue
 from tools.plan.program import ProgramRun, run_program
 from tools.plan.render import SECRET, write_plan

@@ -16,7 +16,8 @@ from unittest import mock
 
 from kubernetes_asyncio.client import ApiClient
 from kubespawner import KubeSpawner
-from traitlets.config import Config, PyFileConfigLoader
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
 
 MOUNT = "/usr/local/etc/jupyterhub/"
 
@@ -49,7 +50,8 @@ def load_hub_config(config_file: Path, prefix: str, namespace: str, secrets: dic
     sys.modules.pop("z2jh", None)  # it caches the values it loaded
     with mock.patch.dict("os.environ", environment):
         loader = PyFileConfigLoader(config_file.name, path=str(config_file.parent))
-        return loader.load_config()
+        config: Config = loader.load_config()
+        return config
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from tests.conftest import RELEASE, STACKS, chart_of, kubernetes_version
+from tests.support import RELEASE, STACKS, chart_of, kubernetes_version
 from tools.plan.charts import custom_kinds
 from tools.plan.program import ProgramRun
 
@@ -37,6 +37,7 @@ def test_every_rendered_object_carries_the_stack_prefix(
             assert name == stack or name.startswith(f"{stack}-"), f"{stack} {release}: {obj['kind']} {name}"
 
 
+@pytest.mark.slow
 def test_every_rendered_object_is_valid_for_the_stack_kubernetes_version(
     rendered_releases: dict[tuple[str, str], list[dict[str, Any]]], stack_runs: dict[str, ProgramRun]
 ) -> None:

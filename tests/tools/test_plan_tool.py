@@ -12,7 +12,7 @@ import pytest
 
 from settings import SettingsError
 from settings.naming import MAX_PREFIX_LENGTH
-from tests.conftest import RunConfig
+from tests.support import RunConfig
 from tools.plan.program import run_program
 from tools.plan.render import RESOURCE_KEYS, SECRET, longest_chain, main, plain, render_summary, resource_records
 from tools.plan.stack_config import PLACEHOLDER_SECRET, ROOT, config_from_dict, read_stack_config
@@ -136,6 +136,7 @@ def plan_in_a_new_process(stack: str, out: Path, hash_seed: str = "0") -> subpro
     )
 
 
+@pytest.mark.slow
 def test_the_command_line_runs_as_documented_and_gives_the_same_bytes_every_time(tmp_path: Path) -> None:
     first = plan_in_a_new_process("prod", tmp_path / "first", hash_seed="1")
     second = plan_in_a_new_process("prod", tmp_path / "second", hash_seed="2")

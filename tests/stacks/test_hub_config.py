@@ -2,44 +2,18 @@
 program renders, and a real KubeSpawner building the pods of sample users."""
 
 import asyncio
-from collections.abc import Callable
 from importlib.metadata import entry_points
-from pathlib import Path
 from typing import Any
 
 import pytest
 from traitlets.config import Config
 
-from tests.conftest import BASE_CONFIG, RunConfig, chart_of, kubernetes_version, unwrap
-from tests.hub_harness import load_hub_config, pod_for, write_hub_files
-from tools.plan.charts import render
+from tests.hub import pod_for
+from tests.support import BASE_CONFIG, HubFor, RunConfig, kubernetes_version
 from tools.plan.program import ProgramRun
 
 Pod = dict[str, Any]
 MIB, GIB = 2**20, 2**30  # JupyterHub reads "M" and "G" as powers of 1024
-HubFor = Callable[[ProgramRun], Config]
-
-
-@pytest.fixture
-def hub_for(tmp_path: Path) -> HubFor:
-    """The hub configuration of a planned stack."""
-
-    def load(run: ProgramRun, version: str = "1.35") -> Config:
-        [release] = [
-            r for r in run.by_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"].endswith("-jupyterhub")
-        ]
-        objects = render(
-            chart_of(release),
-            release=release.inputs["name"],
-            namespace=release.inputs["namespace"],
-            values=unwrap(release.inputs["values"]),
-            kube_version=f"{version}.0",
-        )
-        folder = tmp_path / run.stack
-        config_file = write_hub_files(objects, run.stack, folder)
-        return load_hub_config(config_file, run.stack, f"{run.stack}-hub", {"SHARED_PASSWORD": "from-the-secret"})
-
-    return load
 
 
 def pod(config: Config, user: str, groups: list[str] | None = None) -> Pod:
