@@ -100,14 +100,7 @@ class CoreNodesSettings(SettingsModel):
 
 class UserNodesSettings(SettingsModel):
     instance_types: list[InstanceType] = Field(
-        default_factory=lambda: [
-            "t3.2xlarge",
-            "t3a.2xlarge",
-            "m5.2xlarge",
-            "m5a.2xlarge",
-            "m6i.2xlarge",
-            "m6a.2xlarge",
-        ],
+        default_factory=lambda: list(DEFAULT_USER_INSTANCE_TYPES),
         min_length=2,
         description=(
             "Spot instance types for user servers, all the same size so the autoscaler can treat the groups "

@@ -42,7 +42,6 @@ ImageName = Annotated[
 ImageTag = Annotated[str, matching(r"[\w][\w.-]{0,127}", "an image tag like 2026-11-20 or a commit SHA")]
 
 
-FolderName = Annotated[str, matching(r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?", "a short name like course-material")]
 
 
 class Authenticator(StrEnum):

@@ -87,9 +87,3 @@ class NetworkSettings(SettingsModel):
                 str(getattr(self, own[0])),
             )
         return self
-
-    @property
-    def zone_count(self) -> int:
-        if self.existing is not None:
-            return len(self.existing.private_subnet_ids)
-        return self.availability_zone_count

@@ -87,7 +87,7 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
         state.setdefault("arn", self._arn(args.typ, resource_id))
         return state["id"], state
 
-    def _service_state(  # noqa: PLR0911, PLR0912 (one case per type)
+    def _service_state(  # noqa: PLR0911 (one case per type)
         self, typ: str, key: str, name: str, resource_id: str, inputs: dict[str, Any]
     ) -> dict[str, Any]:
         """What AWS computes for the types the platform creates (IDs, ARNs, endpoints)."""
@@ -123,23 +123,6 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
                     "arn": f"arn:aws:iam::{account}:{kind}/{name}",
                     "uniqueId": "AROA" + _digest(key, 17).upper(),
                 }
-            case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-                url = str(inputs.get("url", "")).removeprefix("https://")
-                return {"arn": f"arn:aws:iam::{account}:oidc-provider/{url}"}
-            case "aws:acm/certificate:Certificate":
-                domain = inputs.get("domainName", "hub.example.edu")
-                return {
-                    "arn": f"arn:aws:acm:{region}:{account}:certificate/{_uuid(key)}",
-                    "status": "ISSUED",
-                    "domainValidationOptions": [
-                        {
-                            "domainName": domain,
-                            "resourceRecordName": f"_{_digest(key, 32)}.{domain}.",
-                            "resourceRecordType": "CNAME",
-                            "resourceRecordValue": f"_{_digest(key + 'v', 32)}.acm-validations.aws.",
-                        }
-                    ],
-                }
             case "aws:eks/nodeGroup:NodeGroup":
                 group = inputs.get("nodeGroupName") or inputs.get("nodeGroupNamePrefix", "") + _digest(key, 26)
                 cluster = inputs.get("clusterName", "")
@@ -170,52 +153,55 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
                 }
         return {}
 
-    def call(  # noqa: PLR0911 (one answer per invoke)
-        self, args: MockCallArgs
-    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            letters = _ZONE_LETTERS.get(self.region, "abc")
-            return {
-                "names": [f"{self.region}{letter}" for letter in letters],
-                "zoneIds": [f"{_region_code(self.region)}-az{i + 1}" for i in range(len(letters))],
-                "id": self.region,
-            }, []
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
-                "accountId": ACCOUNT_ID,
-                "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/deployer/plan",
-                "userId": "AROAPLANPLANPLANPLAN:plan",
-                "id": ACCOUNT_ID,
-            }, []
-        if args.token == "aws:index/getRegion:getRegion":
-            return {"name": self.region, "region": self.region, "id": self.region}, []
-        if args.token == "aws:ssm/getParameter:getParameter":
-            name = str(args.args.get("name", ""))
-            if "/optimized-ami/" not in name:
-                raise NotImplementedError(f"the offline plan mocks only AMI parameters, not {name}")
-            ami = "ami-" + _digest(name, 17)
-            arn = f"arn:aws:ssm:{self.region}::parameter{name}"
-            return {
-                "id": name,
-                "name": name,
-                "type": "String",
-                "value": ami,
-                "insecureValue": ami,
-                "arn": arn,
-                "version": 1,
-            }, []
-        if args.token == "aws:eks/getAddonVersion:getAddonVersion":
-            name, version = args.args["addonName"], args.args["kubernetesVersion"]
-            addon_version = f"v{version}.{len(name)}-eksbuild.1"  # shaped like AWS's, e.g. v1.35.0-eksbuild.3
-            return {"id": name, "addonName": name, "kubernetesVersion": version, "version": addon_version}, []
-        if args.token == "aws:lb/getHostedZoneId:getHostedZoneId":
-            # The hosted zone of the region's load balancers, which alias records point into.
-            return {"id": "Z" + _digest(f"{self.region}-{args.args.get('loadBalancerType')}", 13).upper()}, []
-        if args.token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
-        raise NotImplementedError(
-            f"the offline plan has no mock answer for the invoke {args.token}; add one to tools/mocks.py"
-        )
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        answer = self.invokes().get(args.token)
+        if answer is None:
+            raise NotImplementedError(
+                f"the offline plan has no mock answer for the invoke {args.token}; add one to tools/plan/mocks.py"
+            )
+        return answer(args.args), []
+
+    def invokes(self) -> dict[str, Any]:
+        """The invokes the program makes, each with the answer AWS would give."""
+        return {
+            "aws:index/getAvailabilityZones:getAvailabilityZones": self._availability_zones,
+            "aws:ssm/getParameter:getParameter": self._ssm_parameter,
+            "aws:eks/getAddonVersion:getAddonVersion": self._addon_version,
+            "aws:lb/getHostedZoneId:getHostedZoneId": self._load_balancer_zone,
+        }
+
+    def _availability_zones(self, _: dict[str, Any]) -> dict[str, Any]:
+        letters = _ZONE_LETTERS.get(self.region, "abc")
+        return {
+            "names": [f"{self.region}{letter}" for letter in letters],
+            "zoneIds": [f"{_region_code(self.region)}-az{i + 1}" for i in range(len(letters))],
+            "id": self.region,
+        }
+
+    def _ssm_parameter(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = str(args.get("name", ""))
+        if "/optimized-ami/" not in name:
+            raise NotImplementedError(f"the offline plan mocks only AMI parameters, not {name}")
+        ami = "ami-" + _digest(name, 17)
+        arn = f"arn:aws:ssm:{self.region}::parameter{name}"
+        return {
+            "id": name,
+            "name": name,
+            "type": "String",
+            "value": ami,
+            "insecureValue": ami,
+            "arn": arn,
+            "version": 1,
+        }
+
+    def _addon_version(self, args: dict[str, Any]) -> dict[str, Any]:
+        name, version = args["addonName"], args["kubernetesVersion"]
+        addon_version = f"v{version}.{len(name)}-eksbuild.1"  # shaped like AWS's, e.g. v1.35.0-eksbuild.3
+        return {"id": name, "addonName": name, "kubernetesVersion": version, "version": addon_version}
+
+    def _load_balancer_zone(self, args: dict[str, Any]) -> dict[str, Any]:
+        # The hosted zone of the region's load balancers, which alias records point into.
+        return {"id": "Z" + _digest(f"{self.region}-{args.get('loadBalancerType')}", 13).upper()}
 
     def _stack_reference(self, stack_name: str) -> tuple[str, dict[str, Any]]:
         """What an eks-mode stack of this project exports (see ReferencedCluster.STACK_OUTPUTS)."""
@@ -288,6 +274,8 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: dict[str, Registration] = {}
+        self.invoked: set[str] = set()
+        """The tokens of the invokes the program made."""
         self.thread_loops: set[asyncio.AbstractEventLoop] = set()
 
     def close_thread_loops(self) -> None:
@@ -302,6 +290,7 @@ class RecordingMonitor(MockMonitor):
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 (the gRPC method's name)
         response = super().Invoke(request)  # type: ignore[no-untyped-call]
+        self.invoked.add(request.tok)
         self.thread_loops.add(_thread_loop())
         return response
 

@@ -8,6 +8,7 @@ stable order with every secret still marked as one.
 import asyncio
 import contextvars
 import runpy
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ class ProgramRun:
     """The stack outputs, resolved; a secret output is a `SecretValue`."""
     config: RawStackConfig
     """The config the program ran with."""
+    invoked: frozenset[str]
+    """The tokens of the invokes (data sources) the program asked the mocks for."""
 
     def by_type(self, type_: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_]
@@ -44,12 +47,13 @@ class ProgramRun:
         return matches[0]
 
 
-def run_program(config: RawStackConfig, program: Path = PROGRAM) -> ProgramRun:
-    """Run `program` for one stack's config; exceptions from the program propagate."""
+def run_program(config: RawStackConfig, program: Path | Callable[[], None] = PROGRAM) -> ProgramRun:
+    """Run `program` (a Pulumi program file, or a function that declares resources, such as one
+    component for its tests) for one stack's config; exceptions from the program propagate."""
     return contextvars.Context().run(_run, config, program)
 
 
-def _run(config: RawStackConfig, program: Path) -> ProgramRun:
+def _run(config: RawStackConfig, program: Path | Callable[[], None]) -> ProgramRun:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -62,7 +66,10 @@ def _run(config: RawStackConfig, program: Path) -> ProgramRun:
         root = runtime_settings.get_root_resource()
 
         def program_body() -> None:
-            runpy.run_path(str(program), run_name="__main__")
+            if isinstance(program, Path):
+                runpy.run_path(str(program), run_name="__main__")
+            else:
+                program()
 
         loop.run_until_complete(run_pulumi_func(program_body))
         outputs = loop.run_until_complete(_resolve(getattr(root, "outputs", {}) or {}))
@@ -72,7 +79,7 @@ def _run(config: RawStackConfig, program: Path) -> ProgramRun:
         loop.close()
         asyncio.set_event_loop(None)
     resources = sorted(monitor.registrations.values(), key=lambda r: r.urn)
-    return ProgramRun(config.project, config.stack, resources, outputs, config)
+    return ProgramRun(config.project, config.stack, resources, outputs, config, frozenset(monitor.invoked))
 
 
 async def _resolve(outputs: dict[str, Any]) -> dict[str, Any]:
