@@ -42,8 +42,6 @@ ImageName = Annotated[
 ImageTag = Annotated[str, matching(r"[\w][\w.-]{0,127}", "an image tag like 2026-11-20 or a commit SHA")]
 
 
-
-
 class Authenticator(StrEnum):
     GENERIC_OAUTH = "generic-oauth"
     GITHUB = "github"

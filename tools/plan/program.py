@@ -47,13 +47,13 @@ class ProgramRun:
         return matches[0]
 
 
-def run_program(config: RawStackConfig, program: Path | Callable[[], None] = PROGRAM) -> ProgramRun:
+def run_program(config: RawStackConfig, program: Path | Callable[[], object] = PROGRAM) -> ProgramRun:
     """Run `program` (a Pulumi program file, or a function that declares resources, such as one
     component for its tests) for one stack's config; exceptions from the program propagate."""
     return contextvars.Context().run(_run, config, program)
 
 
-def _run(config: RawStackConfig, program: Path | Callable[[], None]) -> ProgramRun:
+def _run(config: RawStackConfig, program: Path | Callable[[], object]) -> ProgramRun:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
