@@ -1,8 +1,6 @@
 """Review stacks: naming, what to reap, the stack file, and the guard that keeps every other
 stack out of the tool's reach."""
 
-import ast
-import inspect
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -107,24 +105,25 @@ def test_no_command_reaches_pulumi_for_another_stack(
     assert "is not a review stack" in capsys.readouterr().err
 
 
-def test_every_path_to_the_automation_api_checks_the_name_first() -> None:
-    tree = ast.parse(inspect.getsource(review_stacks))
-    gateways = {}
-    for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
-        uses_automation = any(
-            isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "auto"
-            for node in ast.walk(function)
-        )
-        if uses_automation:
-            gateways[function.name] = function
-    # the reaper lists stacks (read-only) and acts on each through destroy(), which opens it
-    assert set(gateways) == {"_open_review_stack", "_remove_review_stack", "reap"}
-    for name in ("_open_review_stack", "_remove_review_stack"):
-        first = gateways[name].body[1] if isinstance(gateways[name].body[0], ast.Expr) else gateways[name].body[0]
-        assert isinstance(first, ast.Expr) and ast.unparse(first) == "require_review_stack(name)", name
-    reap_calls = {ast.unparse(node.func) for node in ast.walk(gateways["reap"]) if isinstance(node, ast.Call)}
-    assert "auto.LocalWorkspace(work_dir=str(ROOT)).list_stacks" in reap_calls
-    assert not any("remove" in call or "select" in call for call in reap_calls if call.startswith("auto"))
+ENTRY_POINTS = {
+    "up": lambda name: review_stacks.up(name, password=None),
+    "destroy": review_stacks.destroy,
+    "open": review_stacks._open_review_stack,
+    "remove": review_stacks._remove_review_stack,
+}
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+@pytest.mark.parametrize("name", ["prod", "tst", "pr-7-old"])
+def test_every_function_that_reaches_pulumi_refuses_another_stack_first(
+    entry: str, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only the command line: a workflow or a person importing the module is refused as well."""
+    recorder = Recorder()
+    monkeypatch.setattr(review_stacks, "auto", recorder)
+    with pytest.raises(NotAReviewStackError):
+        ENTRY_POINTS[entry](name)
+    assert recorder.calls == []
 
 
 def test_reaping_refuses_nothing_silently(monkeypatch: pytest.MonkeyPatch) -> None:

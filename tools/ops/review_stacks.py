@@ -105,6 +105,7 @@ def _remove_review_stack(name: str, root: Path = ROOT) -> None:
 
 def up(name: str, password: str | None) -> str:
     """Create or update the review stack; its shared password comes from the environment."""
+    require_review_stack(name)  # the name first: asked for `prod`, say that, not that a password is missing
     if not password:
         raise ReviewStackError(f"set {PASSWORD_VARIABLE}: a review stack's hub logs in with a shared password")
     stack = _open_review_stack(name)
