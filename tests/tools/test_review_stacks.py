@@ -1,6 +1,7 @@
 """Review stacks: naming, what to reap, the stack file, and the guard that keeps every other
 stack out of the tool's reach."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -105,7 +106,7 @@ def test_no_command_reaches_pulumi_for_another_stack(
     assert "is not a review stack" in capsys.readouterr().err
 
 
-ENTRY_POINTS = {
+ENTRY_POINTS: dict[str, Callable[[str], object]] = {
     "up": lambda name: review_stacks.up(name, password=None),
     "destroy": review_stacks.destroy,
     "open": review_stacks._open_review_stack,
