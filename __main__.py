@@ -1,8 +1,11 @@
 """JupyterHub for teaching on AWS: one program, one stack per environment.
 
-    Pulumi.<stack>.yaml ─► settings ─► cluster ─► prerequisites ─► hub ─► outputs
-                                       (eks: network, control plane, core and spot nodes;
-                                        kubeconfig: an existing cluster; stack: another's)
+    Pulumi.<stack>.yaml ─► settings ─► cluster ─► prerequisites ─┬─► hub ─► outputs
+                                       │                         │
+                                       └──────► state ───────────┘
+    cluster (eks: network, control plane, core and spot nodes; kubeconfig: an existing
+             cluster; stack: another's)
+    state   (homes on EFS and the hub's database on RDS, reachable from every zone)
 
 Each layer takes the handles of the layers below it (layers/), so every dependency is an edge
 Pulumi sees. Every name starts with the stack name; every AWS resource carries the stack's tags.
@@ -12,10 +15,12 @@ from layers.cluster import build_cluster
 from layers.hub import build_hub
 from layers.outputs import export_outputs
 from layers.prerequisites import build_prerequisites
+from layers.state import build_state
 from settings import load_settings
 
 settings = load_settings()
 cluster = build_cluster(settings)
 prerequisites = build_prerequisites(settings, cluster)
-hub = build_hub(settings, cluster, prerequisites)
+state = build_state(settings, cluster)
+hub = build_hub(settings, cluster, prerequisites, state)
 export_outputs(settings, cluster, prerequisites, hub)

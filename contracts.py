@@ -4,8 +4,12 @@ Invariant guarded here: what one side writes and the other reads is the same str
 both import it from here: node labels and taints (the nodes register them, z2jh, Traefik and
 the controllers schedule by them), the tags the autoscaler discovers groups by and the
 termination handler drains by, the placeholders' priority, and the banner that tells a
-non-production hub from production.
+non-production hub from production, and the NFS export the state layer hands the hub.
 """
+
+from dataclasses import dataclass
+
+import pulumi
 
 # The labels and taint z2jh schedules by (its scheduling.corePods / userPods values).
 NODE_PURPOSE_LABEL = "hub.jupyter.org/node-purpose"
@@ -66,3 +70,18 @@ SHARED_STACK_OUTPUTS = (
     "ingressClass",
     "reviewDomain",
 )
+
+
+@dataclass(frozen=True)
+class NfsExport:
+    """An NFS export every node can mount, whatever its zone: where homes and shared folders live.
+
+    The state layer makes it (an EFS file system, or a server the stack names); the hub mounts it
+    through one PersistentVolume, whose mount options an inline `nfs` volume could not carry.
+    """
+
+    server: pulumi.Input[str]
+    path: str
+    mount_options: tuple[str, ...]
+    ready: tuple[pulumi.Resource, ...] = ()
+    """What must exist before a node can mount it (EFS: the mount targets)."""

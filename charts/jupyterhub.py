@@ -12,8 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from charts.user_scheduler import scheduler_image_tag
-from contracts import USER_PLACEHOLDER_PRIORITY, environment_banner
-from settings.hub import OAUTH, Authenticator, HubSettings, quantity_bytes
+from contracts import USER_PLACEHOLDER_PRIORITY, ZONE_KEY, environment_banner
+from settings.hub import OAUTH, SHARED_FILESYSTEMS, Authenticator, HubSettings, StorageKind, quantity_bytes
+from settings.resilience import (
+    HUB_AUTH_CACHE_SECONDS,
+    HUB_NODE_LOSS_TOLERATION_SECONDS,
+    PROXY_NODE_LOSS_TOLERATION_SECONDS,
+    ROUTE_CHECK_INTERVAL_SECONDS,
+)
 
 HUB_CONFIG_DIR = Path(__file__).resolve().parent.parent / "hub_config"
 BRANDING_DIR = Path(__file__).resolve().parent.parent / "branding"
@@ -31,6 +37,25 @@ HEALTH_CHECK_SERVICE = "health-check"
 # A new node, then a multi-GB image pull: more than KubeSpawner's default 300 s at the start of a class.
 SERVER_START_TIMEOUT_SECONDS = 600
 SECRET_VERSION_ANNOTATION = "jupyterhub-platform/secrets-version"
+
+# A config file jupyter_server reads for HubOAuth (a jupyter_server_config.d/ file would not be:
+# those only enable extensions); /usr/local/etc/jupyter is on the search path of every image and
+# holds nothing of the docker-stacks images' own.
+SERVER_CONFIG_PATH = "/usr/local/etc/jupyter/jupyter_server_config.json"
+# Hub and proxy in different zones where the core nodes allow, so one zone's loss takes one. A
+# spread constraint rather than anti-affinity: z2jh writes its own `affinity` into both pods, and
+# a second from extraPodSpec would be a duplicate key. The pair counts as one group spread over
+# the zones; ScheduleAnyway, so core nodes left in one zone still run both.
+HUB_AND_PROXY_APART: dict[str, Any] = {
+    "maxSkew": 1,
+    "topologyKey": ZONE_KEY,
+    "whenUnsatisfiable": "ScheduleAnyway",
+    "labelSelector": {
+        # Spread constraints count pods of the pod's own namespace only: this hub's pair.
+        "matchLabels": {"app": "jupyterhub"},
+        "matchExpressions": [{"key": "component", "operator": "In", "values": ["hub", "proxy"]}],
+    },
+}
 
 _AUTHENTICATOR_CLASS = {
     Authenticator.GENERIC_OAUTH: "generic-oauth",
@@ -54,6 +79,8 @@ class JupyterHubOptions:
     """Whether another stack's hub owns the user nodes (a review stack on the test cluster)."""
     https: bool
     """Whether students reach the hub over HTTPS (TLS at the load balancer)."""
+    home_storage: StorageKind
+    """Where homes live (the storage kind, its default resolved)."""
     placeholders: int
     idle_timeout_minutes: int
     max_age_hours: int
@@ -70,6 +97,8 @@ class ClusterFacts:
     ingress_class: str | None
     storage_class: str | None
     """The EBS StorageClass, for the hub's database and EBS homes; None: the cluster's default."""
+    home_claim: str | None
+    """The claim on the NFS export homes live on (efs, nfs)."""
     secret_keys: tuple[str, ...]
     """The keys the hub's Secret holds (client-secret, shared-password, database-url)."""
     secrets_version: str
@@ -94,7 +123,11 @@ def jupyterhub_values(options: JupyterHubOptions, facts: ClusterFacts) -> dict[s
         "hub": _hub(options, facts),
         "proxy": {
             "service": {"type": "ClusterIP"},
-            "chp": {"resources": {"requests": {"cpu": "100m", "memory": "256Mi"}}},
+            "chp": {
+                "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}},
+                "tolerations": node_loss_tolerations(PROXY_NODE_LOSS_TOLERATION_SECONDS),
+                "extraPodSpec": {"topologySpreadConstraints": [HUB_AND_PROXY_APART]},
+            },
         },
         "singleuser": _singleuser(options, facts),
         # The image puller is a DaemonSet: on nodes another stack owns, each review stack's would
@@ -128,6 +161,8 @@ def _hub(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
             "allow_existing_users": False,
         },
     }
+    # See ROUTE_CHECK_INTERVAL_SECONDS.
+    config["JupyterHub"]["last_activity_interval"] = ROUTE_CHECK_INTERVAL_SECONDS
     if options.https and hostname:
         # TLS ends at the load balancer: the hub must still build https:// URLs and Secure cookies.
         config["JupyterHub"]["public_url"] = f"https://{hostname}/"
@@ -186,6 +221,8 @@ def _hub(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
         },
         "extraFiles": _branding_files(options),
         "resources": {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
+        "tolerations": node_loss_tolerations(HUB_NODE_LOSS_TOLERATION_SECONDS),
+        "extraPodSpec": {"topologySpreadConstraints": [HUB_AND_PROXY_APART]},
         "networkPolicy": {"enabled": True},
         # The health check's service: z2jh generates its token into the hub's Secret, where the
         # delivery workflow reads it (`hub.services.health-check.apiToken`).
@@ -202,7 +239,7 @@ def _hub(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
         # Never restart the hub over failed spawns: a spot shortage must not stop a running class.
         "consecutiveFailureLimit": 0,
     }
-    if hub.database_url is not None:
+    if "database-url" in facts.secret_keys:
         values["db"] = {"type": "postgres"}  # the URL comes from the Secret (HUB_DB_URL)
     elif facts.storage_class is not None:
         values["db"] = {"type": "sqlite-pvc", "pvc": {"storageClassName": facts.storage_class}}
@@ -223,10 +260,24 @@ def _singleuser(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, An
         "cloudMetadata": {"blockWithIptables": True},
         "networkPolicy": {"enabled": True, "egressAllowRules": {"cloudMetadataServer": False}},
         "storage": _storage(options, facts),
+        "extraFiles": {
+            "hub-auth-cache": {
+                "mountPath": SERVER_CONFIG_PATH,
+                "data": {"HubOAuth": {"cache_max_age": HUB_AUTH_CACHE_SECONDS}},
+            }
+        },
     }
-    if options.hub.storage.kind in ("host-path", "nfs"):
+    if options.home_storage in SHARED_FILESYSTEMS:
         values["initContainers"] = [home_init_container(options)]
     return values
+
+
+def node_loss_tolerations(seconds: int) -> list[dict[str, Any]]:
+    """Evicted this long after the node is lost, instead of Kubernetes' default 300 s."""
+    return [
+        {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": seconds}
+        for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
+    ]
 
 
 def _bytes(quantity: str | None) -> int | None:
@@ -234,8 +285,8 @@ def _bytes(quantity: str | None) -> int | None:
 
 
 def _storage(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
-    storage = options.hub.storage
-    if storage.kind == "ebs":
+    storage, kind = options.hub.storage, options.home_storage
+    if kind == "ebs":
         return {
             "type": "dynamic",
             "capacity": storage.capacity,
@@ -245,14 +296,14 @@ def _storage(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
                 "volumeNameTemplate": "home",
             },
         }
-    if storage.kind == "none":
+    if kind == "none":
         return {"type": "none"}
     # A shared filesystem: each user sees only their own sub-directory, {username} expanded and
     # escaped by KubeSpawner (see the README).
     source: dict[str, Any] = (
         {"hostPath": {"path": storage.host_path, "type": "Directory"}}
-        if storage.kind == "host-path"
-        else {"nfs": {"server": storage.nfs_server, "path": storage.nfs_path}}
+        if kind == "host-path"
+        else {"persistentVolumeClaim": {"claimName": facts.home_claim}}
     )
     return {
         "type": "none",

@@ -16,6 +16,7 @@ from charts import JUPYTERHUB
 from charts.jupyterhub import ClusterFacts, JupyterHubOptions, jupyterhub_values, user_scheduler_name
 from charts.user_scheduler import Rule, newer_scheduler_rules
 from components.helm import helm_release
+from contracts import NfsExport
 from settings.hub import HubSettings
 
 
@@ -29,18 +30,21 @@ class JupyterHubArgs:
     hostname: pulumi.Input[str | None]
     ingress_class: pulumi.Input[str | None]
     storage_class: pulumi.Input[str | None]
+    homes: NfsExport | None
+    """The export homes and shared folders live on (EFS, or the stack's NFS server)."""
+    database_url: pulumi.Input[str] | None
+    """The hub's database, a secret URL; None: SQLite on a volume."""
     depends_on: Sequence[pulumi.Resource]
     """What the hub waits for, and outlives on destroy: nodes, the volume driver, the ingress controller."""
 
 
-def hub_secrets(hub: HubSettings) -> dict[str, pulumi.Output[str]]:
+def hub_secrets(hub: HubSettings, database_url: pulumi.Input[str] | None) -> dict[str, pulumi.Output[str]]:
     """The Secret's data by key, each a Pulumi secret."""
-    values = {
-        "client-secret": hub.auth.client_secret,
-        "shared-password": hub.auth.shared_password,
-        "database-url": hub.database_url,
-    }
-    return {key: pulumi.Output.secret(value.get_secret_value()) for key, value in values.items() if value is not None}
+    values = {"client-secret": hub.auth.client_secret, "shared-password": hub.auth.shared_password}
+    data = {key: pulumi.Output.secret(value.get_secret_value()) for key, value in values.items() if value is not None}
+    if database_url is not None:
+        data["database-url"] = pulumi.Output.secret(database_url)
+    return data
 
 
 class JupyterHub(pulumi.ComponentResource):
@@ -56,7 +60,7 @@ class JupyterHub(pulumi.ComponentResource):
             metadata={"name": args.namespace},
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
-        data = hub_secrets(options.hub)
+        data = hub_secrets(options.hub, args.database_url)
         secret = k8s.core.v1.Secret(
             f"{name}-secrets",
             metadata={"name": options.secret_name, "namespace": namespace.metadata.name},
@@ -64,14 +68,16 @@ class JupyterHub(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         scheduler_access = self._user_scheduler_access(name, args, namespace)
+        homes = self._home_claim(name, args, namespace) if args.homes is not None else None
 
         def values_for(parts: list[Any]) -> dict[str, Any]:
-            version, hostname, ingress_class, storage_class, secrets_version = parts
+            version, hostname, ingress_class, storage_class, secrets_version, home_claim = parts
             facts = ClusterFacts(
                 kubernetes_version=version,
                 hostname=hostname,
                 ingress_class=ingress_class,
                 storage_class=storage_class,
+                home_claim=home_claim,
                 secret_keys=tuple(data),
                 secrets_version=secrets_version or "",
             )
@@ -88,12 +94,51 @@ class JupyterHub(pulumi.ComponentResource):
                 args.ingress_class,
                 args.storage_class,
                 secret.metadata.apply(lambda m: m.resource_version),
+                homes.metadata.name if homes is not None else None,
             ).apply(values_for),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[secret, scheduler_access, *args.depends_on]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[secret, scheduler_access, *([homes] if homes else []), *args.depends_on]
+            ),
         )
         scheme = "https" if options.https else "http"
         self.hub_url = pulumi.Output.from_input(args.hostname).apply(lambda host: f"{scheme}://{host}/" if host else "")
         self.register_outputs({"hub_url": self.hub_url})
+
+    def _home_claim(
+        self, name: str, args: JupyterHubArgs, namespace: k8s.core.v1.Namespace
+    ) -> k8s.core.v1.PersistentVolumeClaim:
+        """One volume and claim for the whole export: every server mounts its own sub-directory of it."""
+        assert args.homes is not None
+        volume_name = f"{args.options.prefix}-homes"
+        # NFS enforces no size: the figure only has to match between the volume and its claim.
+        size = {"storage": "1Ti"}
+        volume = k8s.core.v1.PersistentVolume(
+            f"{name}-homes-volume",
+            metadata={"name": volume_name},
+            spec={
+                "capacity": size,
+                "access_modes": ["ReadWriteMany"],
+                # Deleting the claim (or the stack's namespace) never touches the students' files.
+                "persistent_volume_reclaim_policy": "Retain",
+                "storage_class_name": "",
+                "mount_options": list(args.homes.mount_options),
+                "nfs": {"server": args.homes.server, "path": args.homes.path},
+                # Bound to this stack's claim only: no other claim in the cluster can take it.
+                "claim_ref": {"namespace": args.namespace, "name": volume_name},
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.homes.ready)),
+        )
+        return k8s.core.v1.PersistentVolumeClaim(
+            f"{name}-homes-claim",
+            metadata={"name": volume_name, "namespace": namespace.metadata.name},
+            spec={
+                "access_modes": ["ReadWriteMany"],
+                "storage_class_name": "",
+                "volume_name": volume.metadata.name,
+                "resources": {"requests": size},
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _user_scheduler_access(
         self, name: str, args: JupyterHubArgs, namespace: k8s.core.v1.Namespace

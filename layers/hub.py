@@ -1,7 +1,8 @@
 """The hub layer: the JupyterHub release, on the cluster and behind the ingress the layers below made.
 
 Invariant guarded here: what the hub's values depend on comes from the handles of the layers
-below (the cluster's version, the StorageClass, the IngressClass, TLS at the load balancer), so
+below (the cluster's version, the StorageClass, the IngressClass, TLS at the load balancer, the
+homes' export and the database), so
 each is an edge Pulumi sees, and a review stack's hostname is its name under the test stack's
 review domain.
 """
@@ -14,10 +15,11 @@ from charts.jupyterhub import JupyterHubOptions
 from components.jupyterhub import JupyterHub, JupyterHubArgs
 from layers.cluster import Cluster, EksHandle, KubeconfigHandle, ReferencedHandle
 from layers.prerequisites import Prerequisites
+from layers.state import State
 from settings import StackSettings
 
 
-def build_hub(settings: StackSettings, cluster: Cluster, prerequisites: Prerequisites) -> JupyterHub:
+def build_hub(settings: StackSettings, cluster: Cluster, prerequisites: Prerequisites, state: State) -> JupyterHub:
     hostname: pulumi.Input[str | None] = settings.ingress.hostname
     match cluster:
         case EksHandle():
@@ -42,6 +44,7 @@ def build_hub(settings: StackSettings, cluster: Cluster, prerequisites: Prerequi
                 on_eks=labelled_nodes,
                 shares_user_nodes=shares_user_nodes,
                 https=prerequisites.serves_tls,
+                home_storage=settings.home_storage_kind,
                 placeholders=settings.user_placeholders,
                 idle_timeout_minutes=settings.idle_timeout_minutes,
                 max_age_hours=settings.max_age_hours,
@@ -53,6 +56,8 @@ def build_hub(settings: StackSettings, cluster: Cluster, prerequisites: Prerequi
             hostname=hostname,
             ingress_class=prerequisites.ingress_class,
             storage_class=prerequisites.storage_class,
+            homes=state.homes,
+            database_url=state.database_url,
             depends_on=prerequisites.hub_waits_for,
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.kubernetes]),

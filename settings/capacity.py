@@ -107,7 +107,7 @@ def stack_capacity(settings: "StackSettings") -> NodeCapacity:
     """Students per user node of an `eks` stack, at its default resources and storage."""
     resources = settings.hub.resources
     assert resources.memory_guarantee is not None and resources.cpu_guarantee is not None  # defaults are set
-    attach_limit = settings.ebs_volume_attach_limit if settings.hub.storage.kind == "ebs" else None
+    attach_limit = settings.ebs_volume_attach_limit if settings.home_storage_kind == "ebs" else None
     return students_per_node(
         INSTANCE_TYPES[settings.cluster.user_nodes.instance_types[0]],
         memory_guarantee=quantity_bytes(resources.memory_guarantee),

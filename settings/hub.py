@@ -192,14 +192,41 @@ class SharedFolder(SettingsModel):
     read_only_groups: list[GroupName] = Field(default_factory=list, description="Groups that may only read (students).")
 
 
-class StorageSettings(SettingsModel):
-    kind: Literal["none", "host-path", "nfs", "ebs"] = Field(
-        default="ebs",
+StorageKind = Literal["efs", "ebs", "nfs", "host-path", "none"]
+# Home storage on a filesystem every node mounts, whatever its zone.
+SHARED_FILESYSTEMS = ("efs", "nfs", "host-path")
+FileSystemId = Annotated[str, matching(r"fs-[0-9a-f]{8,40}", "an EFS file system ID like fs-0123456789abcdef0")]
+
+
+class EfsSettings(SettingsModel):
+    transition_to_ia_days: Literal[1, 7, 14, 30, 60, 90, 180, 270, 365] = Field(
+        default=30,
         description=(
-            "Where home directories live: `host-path` (a shared filesystem already mounted on every node), "
-            "`nfs` (a server and export), `ebs` (one EBS volume per user, the chart's dynamic volumes), or `none`."
+            "Days without access after which a file moves to EFS Infrequent Access (about a twelfth of the "
+            "price, a fee per read); it comes back on its first access. One of the values AWS accepts."
         ),
     )
+    file_system_id: FileSystemId | None = Field(
+        default=None,
+        description=(
+            "An existing EFS file system to use instead of creating one; it needs a mount target in every "
+            "private subnet, admitting NFS from the nodes."
+        ),
+    )
+
+
+class StorageSettings(SettingsModel):
+    kind: StorageKind | None = Field(
+        default=None,
+        description=(
+            "Where home directories live: `efs` (an EFS file system the program creates, reachable from every "
+            "zone), `ebs` (one EBS volume per user: pinned to the zone it was made in, and a node attaches "
+            "about 23), `nfs` (a server and export of your own), `host-path` (a shared filesystem already "
+            "mounted on every node), or `none` (nothing survives a server's stop). Left out: `efs` in cluster "
+            "mode eks, `ebs` (the cluster's default StorageClass) elsewhere."
+        ),
+    )
+    efs: EfsSettings = Field(default_factory=EfsSettings, description="`efs`: the file system's settings.")
     host_path: MountPath | None = Field(
         default=None, description="`host-path`: the shared filesystem's mount point on the nodes."
     )
@@ -207,11 +234,12 @@ class StorageSettings(SettingsModel):
     nfs_path: str | None = Field(default=None, description="`nfs`: the exported path.")
     homes_sub_path: SubPath = Field(
         default="home",
-        description="`host-path`, `nfs`: directory under the filesystem's root holding one sub-directory per user.",
+        description="`efs`, `nfs`, `host-path`: directory under the filesystem's root holding one per user.",
     )
     capacity: KubernetesQuantity = Field(default="10Gi", description="`ebs`: size of each user's volume.")
     shared_folders: list[SharedFolder] = Field(
-        default_factory=list, description="`host-path`, `nfs`: per-group folders, read-only or read-write by group."
+        default_factory=list,
+        description="`efs`, `nfs`, `host-path`: per-group folders, read-only or read-write by group.",
     )
     shared_mount_path: MountPath = Field(default="/home/jovyan/shared", description="Where shared folders appear.")
 
@@ -221,9 +249,41 @@ class StorageSettings(SettingsModel):
             raise KeyedError("hostPath", "is required for host-path storage")
         if self.kind == "nfs" and not (self.nfs_server and self.nfs_path):
             raise KeyedError("nfsServer" if not self.nfs_server else "nfsPath", "is required for nfs storage")
-        if self.shared_folders and self.kind not in ("host-path", "nfs"):
-            raise KeyedError("sharedFolders", "needs a shared filesystem: kind host-path or nfs", self.kind)
+        if self.shared_folders and self.kind in ("ebs", "none"):
+            raise KeyedError("sharedFolders", "needs a shared filesystem: kind efs, nfs or host-path", self.kind)
+        if "efs" in self.model_fields_set and self.kind not in ("efs", None):
+            raise KeyedError("efs", f"applies to kind efs, not {self.kind}")
         return self
+
+
+class DatabaseSettings(SettingsModel):
+    kind: Literal["sqlite", "rds"] | None = Field(
+        default=None,
+        description=(
+            "Where the hub keeps its state (users, servers, tokens): `rds`, a PostgreSQL instance the program "
+            "creates (Multi-AZ in production: the hub can start in any zone), or `sqlite` on a volume beside "
+            "the hub (pinned to that volume's zone). Left out: `rds` in production and staging stacks of "
+            "cluster mode eks, `sqlite` elsewhere. `hub.databaseUrl` instead points at a database of your own."
+        ),
+    )
+    instance_class: Annotated[str, matching(r"db\.[a-z0-9]+\.[a-z0-9]+", "an RDS instance class like db.t4g.small")] = (
+        Field(
+            default="db.t4g.small",
+            description="`rds`: the instance class. The hub's queries are small; 2 GiB holds a class of thousands.",
+        )
+    )
+    allocated_storage_gib: int = Field(
+        default=20, ge=20, le=1000, description="`rds`: storage in GiB (gp3; 20 is the least RDS allows)."
+    )
+    backup_retention_days: int = Field(
+        default=7,
+        ge=7,
+        le=35,
+        description="`rds`: days of automated backups (point-in-time restore); at least a week, at most RDS's 35.",
+    )
+    engine_version: Annotated[str, matching(r"\d{2}(\.\d+)?", "a PostgreSQL major version like 17")] = Field(
+        default="17", description="`rds`: the PostgreSQL major version (minor versions upgrade themselves)."
+    )
 
 
 class Image(SettingsModel):
@@ -293,10 +353,19 @@ class HubSettings(SettingsModel):
             "production and staging, 50 elsewhere."
         ),
     )
+    database: DatabaseSettings = Field(
+        default_factory=DatabaseSettings, description="The hub's database: RDS PostgreSQL or SQLite."
+    )
     database_url: SecretStr | None = Field(
         default=None,
-        description="A PostgreSQL URL for the hub's database, as a secret. Left out: SQLite on a volume.",
+        description=("A PostgreSQL URL of a database of your own for the hub, as a secret; instead of `database`."),
     )
+
+    @model_validator(mode="after")
+    def _one_database(self) -> Self:
+        if self.database_url is not None and self.database.kind == "rds":
+            raise KeyedError("databaseUrl", "and database.kind rds both name the hub's database: keep one")
+        return self
 
     @model_validator(mode="after")
     def _groups_guarantee_within_limits(self) -> Self:

@@ -6,14 +6,14 @@ everything a user can get wrong is caught by a field type, a field validator or 
 these fields, so every field has a description saying what it is, its unit and why its default.
 """
 
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from settings.capacity import ebs_volume_attach_limit
 from settings.cluster import ClusterMode, ClusterSettings
-from settings.hub import OAUTH, Authenticator, HubSettings
+from settings.hub import OAUTH, SHARED_FILESYSTEMS, Authenticator, HubSettings, StorageKind
 from settings.naming import prefix_problems, prefixed
 from settings.network import NetworkSettings
 from settings.platform import IngressSettings, PrerequisitesSettings
@@ -97,15 +97,45 @@ class StackConfig(SettingsModel):
             raise KeyedError("ingress.hostname", "is required for an OAuth login: the callback URL is built from it")
         return self
 
+    @property
+    def home_storage_kind(self) -> StorageKind:
+        """Where homes live: as configured, else EFS on a cluster of the stack's own, else the cluster's volumes."""
+        return self.hub.storage.kind or ("efs" if self.cluster.mode is ClusterMode.EKS else "ebs")
+
+    @property
+    def hub_database_kind(self) -> Literal["sqlite", "rds", "url"]:
+        """Where the hub's state lives: RDS, a database of the operator's own (`url`), or SQLite on a volume."""
+        if self.hub.database_url is not None:
+            return "url"
+        rds_by_default = self.cluster.mode is ClusterMode.EKS and policy_for(self.tier).hub_database_on_rds
+        return self.hub.database.kind or ("rds" if rds_by_default else "sqlite")
+
     @model_validator(mode="after")
-    def _hub_database_has_a_home(self) -> Self:
-        no_volumes = self.cluster.mode is ClusterMode.EKS and not self.prerequisites.ebs_csi_driver.enabled
-        if no_volumes and self.hub.database_url is None:
+    def _state_has_a_home(self) -> Self:
+        mode = self.cluster.mode
+        if mode is not ClusterMode.EKS:
+            # RDS and EFS live in the stack's own VPC, which only mode eks builds.
+            if self.hub.database.kind == "rds":
+                raise KeyedError(
+                    "hub.database.kind", f"rds needs a VPC of the stack's own: not in cluster mode {mode.value}", "rds"
+                )
+            if self.hub.storage.kind == "efs":
+                raise KeyedError(
+                    "hub.storage.kind", f"efs needs a VPC of the stack's own: not in cluster mode {mode.value}", "efs"
+                )
+        storage = self.home_storage_kind
+        if self.hub.storage.shared_folders and storage not in SHARED_FILESYSTEMS:
             raise KeyedError(
-                "hub.databaseUrl",
-                "is required when prerequisites.ebsCsiDriver is off: without volumes the hub's SQLite has no home",
+                "hub.storage.sharedFolders", f"needs a shared filesystem: kind efs, nfs or host-path, not {storage}"
             )
-        if no_volumes and self.hub.storage.kind == "ebs":
+        no_volumes = mode is ClusterMode.EKS and not self.prerequisites.ebs_csi_driver.enabled
+        if no_volumes and self.hub_database_kind == "sqlite":
+            raise KeyedError(
+                "hub.database.kind",
+                "is sqlite, but prerequisites.ebsCsiDriver is off: without volumes SQLite has no home (use rds)",
+                "sqlite",
+            )
+        if no_volumes and storage == "ebs":
             raise KeyedError("hub.storage.kind", "is ebs, but prerequisites.ebsCsiDriver is off", "ebs")
         return self
 

@@ -46,6 +46,12 @@ class TierPolicy:
     concurrent_spawn_limit: int
     """Servers that may be starting at once; JupyterHub refuses more (HTTP 429), it does not queue them."""
 
+    hub_database_on_rds: bool
+    """The hub's database on RDS (any zone) rather than SQLite on a volume (one zone), by default."""
+
+    database_standby_in_another_zone: bool
+    """RDS Multi-AZ: a standby that takes over in a minute or two when the database's zone fails."""
+
 
 _DISPOSABLE = TierPolicy(
     protect_stateful_resources=False,
@@ -56,6 +62,8 @@ _DISPOSABLE = TierPolicy(
     idle_timeout_minutes=30,
     max_age_hours=4,
     concurrent_spawn_limit=50,
+    hub_database_on_rds=False,
+    database_standby_in_another_zone=False,
 )
 
 _POLICIES: dict[Tier, TierPolicy] = {
@@ -69,6 +77,8 @@ _POLICIES: dict[Tier, TierPolicy] = {
         max_age_hours=12,
         # A class of a few hundred clicking "start" in the same minute.
         concurrent_spawn_limit=300,
+        hub_database_on_rds=True,
+        database_standby_in_another_zone=True,
     ),
     # Staging runs the production replica counts so that it rehearses what production runs,
     # but it may be torn down and rebuilt, and it shares one NAT gateway.
@@ -81,6 +91,9 @@ _POLICIES: dict[Tier, TierPolicy] = {
         idle_timeout_minutes=30,
         max_age_hours=4,
         concurrent_spawn_limit=300,
+        hub_database_on_rds=True,
+        # Staging rehearses the database, not the standby's price (twice the instance).
+        database_standby_in_another_zone=False,
     ),
     Tier.DEVELOPMENT: _DISPOSABLE,
     # Review stacks are as disposable as development ones (and run on the test stack's cluster).

@@ -6,6 +6,7 @@ import pytest
 
 from settings.capacity import allocatable_memory, students_per_node
 from settings.instance_types import INSTANCE_TYPES
+from tests.support import BASE_CONFIG, RunConfig
 from tools.plan.program import ProgramRun
 from tools.plan.render import render_summary
 
@@ -43,10 +44,18 @@ def test_the_ebs_driver_never_promises_an_attachment_a_full_node_lacks(
         assert limit <= full, f"{stack}: {instance} is offered {limit} volumes, a full node attaches {full}"
 
 
-def test_a_node_of_ebs_homes_holds_what_it_can_attach(stack_runs: dict[str, ProgramRun]) -> None:
-    summary = render_summary(stack_runs["prod"])  # homes are EBS volumes in prod
+def test_a_node_of_ebs_homes_holds_what_it_can_attach(run_config: RunConfig) -> None:
+    run = run_config({"hub": {**BASE_CONFIG["hub"], "storage": {"kind": "ebs"}}})
+    summary = render_summary(run)
     assert "Students per user node: 23 on t3.2xlarge" in summary, summary
     assert "bound by volume attachments" in summary
+
+
+def test_efs_homes_take_no_attachment(stack_runs: dict[str, ProgramRun]) -> None:
+    """With homes on EFS (the default in mode eks) a node is bound by what it runs, not what it attaches."""
+    summary = render_summary(stack_runs["prod"])
+    assert "Students per user node: 53 on t3.2xlarge" in summary, summary
+    assert "volume attachments" not in summary
 
 
 def test_the_defaults_fit_about_fifty_students_on_a_node_without_volumes() -> None:

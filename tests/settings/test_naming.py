@@ -3,7 +3,7 @@
 import pytest
 
 from settings.naming import MAX_PREFIX_LENGTH, TIGHTEST, prefix_problems, prefixed
-from tests.support import RunConfig
+from tests.support import BASE_CONFIG, RunConfig
 
 
 @pytest.mark.parametrize("stack", ["dev", "tst", "prod", "pr-123", "pr-98765", "a" * MAX_PREFIX_LENGTH, "uni-med2"])
@@ -61,6 +61,10 @@ PHYSICAL_NAME_LIMITS = {
     "aws:sqs/queue:Queue": ("name", 80),
     "aws:cloudwatch/eventRule:EventRule": ("name", 64),
     "kubernetes:helm.sh/v3:Release": ("name", 53),
+    "aws:ec2/securityGroup:SecurityGroup": ("name", 255),
+    "aws:rds/subnetGroup:SubnetGroup": ("name", 255),
+    # RDS DB instance identifiers: 1 to 63 letters, digits or hyphens.
+    "aws:rds/instance:Instance": ("identifier", 63),
 }
 # Names that are not built from the prefix: DNS records carry the hub's hostname.
 NOT_PREFIXED = {"aws:route53/record:Record"}
@@ -69,8 +73,15 @@ NOT_PREFIXED = {"aws:route53/record:Record"}
 def test_the_longest_prefix_fits_every_physical_name_the_program_builds(run_config: RunConfig) -> None:
     prefix = "p" * MAX_PREFIX_LENGTH
     # a region with long zone names: the per-zone names are the longest the program builds
-    run = run_config({"aws:region": "ap-southeast-2", "network": {"availabilityZoneCount": 3}}, stack=prefix)
-    named = {r.type for r in run.resources if r.type.startswith(("aws:", "kubernetes:")) and "name" in r.inputs}
+    hub = {**BASE_CONFIG["hub"], "database": {"kind": "rds"}}  # every stateful service the program can make
+    run = run_config(
+        {"aws:region": "ap-southeast-2", "network": {"availabilityZoneCount": 3}, "hub": hub}, stack=prefix
+    )
+    named = {
+        r.type
+        for r in run.resources
+        if r.type.startswith(("aws:", "kubernetes:")) and ("name" in r.inputs or "identifier" in r.inputs)
+    }
     named -= NOT_PREFIXED
     assert named <= set(PHYSICAL_NAME_LIMITS), f"add the limits of {named - set(PHYSICAL_NAME_LIMITS)}"
     checked = 0

@@ -184,7 +184,7 @@ BAD_INPUTS = [
         "relative path",
     ),
     (
-        {"hub": {**GOOD_HUB, "storage": {"sharedFolders": [{"name": "c", "subPath": "c"}]}}},
+        {"hub": {**GOOD_HUB, "storage": {"kind": "ebs", "sharedFolders": [{"name": "c", "subPath": "c"}]}}},
         "hub.storage.sharedFolders",
         "needs a shared filesystem",
     ),

@@ -43,8 +43,9 @@ def test_each_environment_has_a_cluster_core_nodes_and_a_spot_group_per_zone(
 def test_production_protects_its_cluster_and_secrets_key(stack_runs: dict[str, ProgramRun]) -> None:
     for stack in EKS_STACKS:
         run = stack_runs[stack]
-        for type_ in ("aws:eks/cluster:Cluster", "aws:kms/key:Key"):
-            assert only(run, type_).protect == (stack == "prod"), f"{stack} {type_}"
+        # a key's deletion loses what it encrypts: the cluster's Secrets, the students' homes
+        for resource in [only(run, "aws:eks/cluster:Cluster"), *run.by_type("aws:kms/key:Key")]:
+            assert resource.protect == (stack == "prod"), f"{stack} {resource.name}"
         assert only(run, "aws:eks/cluster:Cluster").inputs["deletionProtection"] == (stack == "prod"), stack
 
 
@@ -187,13 +188,20 @@ def test_the_core_node_group_can_be_replaced_without_a_name_clash(stack_runs: di
 
 def test_nodes_only_join_the_security_group_eks_made(stack_runs: dict[str, ProgramRun]) -> None:
     run = stack_runs["prod"]
-    assert not run.by_type("aws:ec2/securityGroup:SecurityGroup")
-    assert not [r for r in run.resources if r.type.startswith("aws:vpc/securityGroup")]
     user_template = run.named("prod-user-nodes-launch-template")
-    assert len(user_template.inputs["vpcSecurityGroupIds"]) == 1
-    assert user_template.inputs["vpcSecurityGroupIds"][0].startswith("sg-")
+    [nodes_group] = user_template.inputs["vpcSecurityGroupIds"]
+    assert nodes_group.startswith("sg-")
     # the managed node group adds the cluster security group itself when its template names none
     assert "vpcSecurityGroupIds" not in run.named("prod-core-nodes-launch-template").inputs
+    # the program's own security groups guard services (homes, the hub's database): only the
+    # nodes get in, on one port each, and nothing is opened to an address range
+    groups = run.by_type("aws:ec2/securityGroup:SecurityGroup")
+    rules = run.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert groups and len(rules) == len(groups)
+    for rule in rules:
+        assert rule.inputs["referencedSecurityGroupId"] == nodes_group, rule.name
+        assert rule.inputs["fromPort"] == rule.inputs["toPort"] and "cidrIpv4" not in rule.inputs, rule.name
+    assert not run.by_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
 
 
 def test_a_pinned_ami_is_used_as_given(run_config: RunConfig) -> None:

@@ -2,6 +2,7 @@
 program renders, and a real KubeSpawner building the pods of sample users."""
 
 import asyncio
+import re
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -117,7 +118,47 @@ def test_each_user_mounts_their_own_home_and_their_groups_folders(run_config: Ru
     assert mounts(instructor)["/home/jovyan/shared/med101"]["readOnly"] is False
     assert "/home/jovyan/shared/med101" not in mounts(other)
     [volume] = [v for v in student["spec"]["volumes"] if v["name"] == "shared-filesystem"]
-    assert volume["nfs"] == {"server": "files.example.edu", "path": "/export/jupyter"}
+    claim = run.named("dev-jupyterhub-homes-claim")
+    assert volume["persistentVolumeClaim"] == {"claimName": claim.inputs["metadata"]["name"]}
+    persistent_volume = run.named("dev-jupyterhub-homes-volume")
+    assert persistent_volume.inputs["spec"]["nfs"] == {"server": "files.example.edu", "path": "/export/jupyter"}
+
+
+def test_efs_homes_mount_each_user_s_own_directory_with_the_options_aws_recommends(
+    stack_runs: dict[str, ProgramRun], hub_for: HubFor
+) -> None:
+    """Source: Amazon EFS user guide, "Mounting EFS file systems using the NFS client" (recommended
+    options nfsvers=4.1, rsize=1048576, wsize=1048576, hard, timeo=600, retrans=2, noresvport) and
+    "Creating mount targets" (a client mounts the file system's DNS name, which resolves to the
+    mount target in its own zone: one per zone the nodes run in)."""
+    run = stack_runs["dev"]
+    spec = pod(hub_for(run), "alice")["spec"]
+    [volume] = [v for v in spec["volumes"] if v["name"] == "shared-filesystem"]
+    claim = run.named("dev-jupyterhub-homes-claim")
+    assert volume["persistentVolumeClaim"]["claimName"] == claim.inputs["metadata"]["name"]
+    [container] = spec["containers"]
+    [home] = [m for m in container["volumeMounts"] if m["name"] == "shared-filesystem"]
+    assert (home["mountPath"], home["subPath"]) == ("/home/jovyan", "home/alice")  # hers, and only hers
+    persistent_volume = run.named("dev-jupyterhub-homes-volume")
+    spec_pv = persistent_volume.inputs["spec"]
+    assert claim.inputs["spec"]["volumeName"] == persistent_volume.inputs["metadata"]["name"]
+    assert spec_pv["claimRef"] == {"namespace": "dev-hub", "name": claim.inputs["metadata"]["name"]}
+    assert spec_pv["persistentVolumeReclaimPolicy"] == "Retain"
+    options = dict(o.partition("=")[::2] for o in spec_pv["mountOptions"])
+    assert options == {
+        "nfsvers": "4.1",
+        "rsize": "1048576",
+        "wsize": "1048576",
+        "hard": "",
+        "timeo": "600",
+        "retrans": "2",
+        "noresvport": "",
+    }
+    assert re.fullmatch(r"fs-[0-9a-f]{17}\.efs\.eu-west-1\.amazonaws\.com", spec_pv["nfs"]["server"])
+    # a mount target in every subnet a user node can start in
+    user_subnets = {z for g in run.by_type("aws:autoscaling/group:Group") for z in g.inputs["vpcZoneIdentifiers"]}
+    targets = {t.inputs["subnetId"] for t in run.by_type("aws:efs/mountTarget:MountTarget")}
+    assert targets == user_subnets and len(targets) >= 3
 
 
 def test_usernames_are_escaped_into_paths_by_kubespawner(run_config: RunConfig, hub_for: HubFor) -> None:
@@ -127,10 +168,9 @@ def test_usernames_are_escaped_into_paths_by_kubespawner(run_config: RunConfig, 
     assert home.startswith("home/alice") and "@" not in home and "/" not in home.removeprefix("home/")
 
 
-def test_ebs_homes_are_per_user_volumes_with_prefixed_claims(
-    stack_runs: dict[str, ProgramRun], hub_for: HubFor
-) -> None:
-    spec = pod(hub_for(stack_runs["dev"]), "alice")["spec"]
+def test_ebs_homes_are_per_user_volumes_with_prefixed_claims(run_config: RunConfig, hub_for: HubFor) -> None:
+    run = run_config({"hub": {**BASE_CONFIG["hub"], "storage": {"kind": "ebs"}}})
+    spec = pod(hub_for(run), "alice")["spec"]
     [home] = [v for v in spec["volumes"] if v["name"] == "home"]
     assert home["persistentVolumeClaim"]["claimName"] == "dev-claim-alice"
 

@@ -37,6 +37,8 @@ _ID_PREFIXES = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
     "aws:ec2/securityGroup:SecurityGroup": "sg-",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-",
+    "aws:efs/fileSystem:FileSystem": "fs-",
+    "aws:efs/mountTarget:MountTarget": "fsmt-",
 }
 
 
@@ -87,7 +89,7 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
         state.setdefault("arn", self._arn(args.typ, resource_id))
         return state["id"], state
 
-    def _service_state(  # noqa: PLR0911 (one case per type)
+    def _service_state(  # noqa: PLR0911, PLR0912 (one case per type)
         self, typ: str, key: str, name: str, resource_id: str, inputs: dict[str, Any]
     ) -> dict[str, Any]:
         """What AWS computes for the types the platform creates (IDs, ARNs, endpoints)."""
@@ -145,6 +147,24 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
             case "aws:kms/key:Key":
                 key_id = _uuid(key)
                 return {"id": key_id, "keyId": key_id, "arn": f"arn:aws:kms:{region}:{account}:key/{key_id}"}
+            case "aws:efs/fileSystem:FileSystem":
+                return {
+                    "arn": f"arn:aws:elasticfilesystem:{region}:{account}:file-system/{resource_id}",
+                    "dnsName": f"{resource_id}.efs.{region}.amazonaws.com",
+                }
+            case "aws:rds/instance:Instance":
+                identifier = inputs.get("identifier") or name
+                address = f"{identifier}.{_digest(key, 12)}.{region}.rds.amazonaws.com"
+                return {
+                    "id": identifier,
+                    "arn": f"arn:aws:rds:{region}:{account}:db:{identifier}",
+                    "address": address,
+                    "endpoint": f"{address}:5432",
+                    "port": 5432,
+                }
+            case "random:index/randomPassword:RandomPassword":
+                # Never a real password: the plan must show that one is generated, not what it is.
+                return {"result": "offline-plan-" + _digest(key, 20)}
             case "aws:sqs/queue:Queue":
                 return {
                     "id": f"https://sqs.{region}.amazonaws.com/{account}/{name}",

@@ -23,6 +23,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from settings import SettingsError, settings_from_config
 from settings.capacity import stack_capacity
 from settings.cluster import ClusterMode
+from settings.resilience import zone_line
 from tools.plan.mocks import Registration, SecretValue
 from tools.plan.program import ProgramRun, run_program
 from tools.plan.stack_config import ROOT, StackFileError, read_stack_config
@@ -117,12 +118,14 @@ def render_summary(run: ProgramRun) -> str:
 
 
 def _capacity_lines(run: ProgramRun) -> list[str]:
-    """Students per user node of an `eks` stack, every bound named (settings/capacity.py)."""
+    """What the stack pins to one zone (settings/resilience.py) and, for an `eks` stack, students per
+    user node with every bound named (settings/capacity.py)."""
     config = run.config
     settings = settings_from_config(config.project, config.stack, config.values, config.secret_keys)
-    if settings.cluster.mode is not ClusterMode.EKS:
-        return []
-    return ["", stack_capacity(settings).line()]
+    lines = ["", zone_line(settings)]
+    if settings.cluster.mode is ClusterMode.EKS:
+        lines.append(stack_capacity(settings).line())
+    return lines
 
 
 def write_plan(run: ProgramRun, out: Path) -> tuple[Path, Path]:
