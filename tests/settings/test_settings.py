@@ -199,6 +199,37 @@ BAD_INPUTS = [
         "cluster.coreNodes.minSize",
         "at least 2 in production",
     ),
+    # State that follows the student: EFS and RDS live in the stack's own VPC.
+    (
+        {"cluster": {"mode": "kubeconfig"}, "hub": {**GOOD_HUB, "database": {"kind": "rds"}}},
+        "hub.database.kind",
+        "needs a VPC of the stack's own",
+    ),
+    (
+        {"cluster": {"mode": "kubeconfig"}, "hub": {**GOOD_HUB, "storage": {"kind": "efs"}}},
+        "hub.storage.kind",
+        "needs a VPC of the stack's own",
+    ),
+    (
+        {"hub": {**GOOD_HUB, "databaseUrl": "postgresql://h/db", "database": {"kind": "rds"}}},
+        "hub.databaseUrl",
+        "keep one",
+    ),
+    ({"hub": {**GOOD_HUB, "database": {"allocatedStorageGib": 10}}}, "hub.database.allocatedStorageGib", "20"),
+    ({"hub": {**GOOD_HUB, "database": {"backupRetentionDays": 1}}}, "hub.database.backupRetentionDays", "7"),
+    ({"hub": {**GOOD_HUB, "database": {"instanceClass": "t4g.small"}}}, "hub.database.instanceClass", "db.t4g"),
+    ({"hub": {**GOOD_HUB, "storage": {"efs": {"transitionToIaDays": 45}}}}, "hub.storage.efs.transitionToIaDays", "30"),
+    ({"hub": {**GOOD_HUB, "storage": {"efs": {"fileSystemId": "vol-1"}}}}, "hub.storage.efs.fileSystemId", "fs-"),
+    (
+        {"hub": {**GOOD_HUB, "storage": {"kind": "nfs", "nfsServer": "f", "nfsPath": "/x", "efs": {}}}},
+        "hub.storage.efs",
+        "applies to kind efs",
+    ),
+    (
+        {"prerequisites": {"ebsCsiDriver": {"enabled": False}}, "hub": {**GOOD_HUB, "database": {"kind": "sqlite"}}},
+        "hub.database.kind",
+        "SQLite has no home",
+    ),
 ]
 
 
