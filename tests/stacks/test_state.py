@@ -108,7 +108,7 @@ def test_only_the_nodes_reach_the_database_and_the_homes(stack: str, stack_runs:
     ports = {}
     for rule in run.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"):
         assert rule.inputs["referencedSecurityGroupId"] == nodes_group
-        ports[rule.parent.rsplit("::", 1)[-1]] = rule.inputs["fromPort"]
+        ports[str(rule.parent).rsplit("::", 1)[-1]] = rule.inputs["fromPort"]
     assert ports == {f"{stack}-homes": 2049, f"{stack}-hub-db": 5432}
 
 
