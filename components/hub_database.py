@@ -33,7 +33,7 @@ class HubDatabaseArgs:
 
 class HubDatabase(pulumi.ComponentResource):
     url: pulumi.Output[str]
-    """`postgresql://...`, a Pulumi secret: what the hub's `db_url` is set to."""
+    """`postgresql+psycopg2://...`, a Pulumi secret: what the hub's `db_url` is set to."""
     endpoint: pulumi.Output[str]
 
     def __init__(self, name: str, args: HubDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -97,10 +97,12 @@ class HubDatabase(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         self.endpoint = instance.address
-        # RDS for PostgreSQL 15 and newer refuses unencrypted connections (rds.force_ssl=1).
+        # The driver named: SQLAlchemy 2.0 (the z2jh 4.4.0 hub image) reads a bare postgresql://
+        # as psycopg2, 2.1 as psycopg 3, which that image lacks. RDS for PostgreSQL 15 and newer
+        # refuses unencrypted connections (rds.force_ssl=1).
         self.url = pulumi.Output.secret(
             pulumi.Output.format(
-                "postgresql://{0}:{1}@{2}:{3}/{4}?sslmode=require",
+                "postgresql+psycopg2://{0}:{1}@{2}:{3}/{4}?sslmode=require",
                 USERNAME,
                 password.result,
                 instance.address,

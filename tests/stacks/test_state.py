@@ -93,7 +93,7 @@ def test_the_hub_reaches_its_database_only_through_its_secret(stack: str, stack_
     assert isinstance(string_data, SecretValue)  # the whole Secret's data is a Pulumi secret
     url = unwrap(string_data)["database-url"]
     [instance] = run.by_type("aws:rds/instance:Instance")
-    assert url.startswith("postgresql://jupyterhub:") and url.endswith("?sslmode=require")
+    assert url.startswith("postgresql+psycopg2://jupyterhub:") and url.endswith("?sslmode=require")
     # the password is generated, and never written in the plan
     [password] = run.by_type("random:index/randomPassword:RandomPassword")
     assert isinstance(instance.inputs["password"], SecretValue)

@@ -3,6 +3,7 @@ from PyPI, configurable-http-proxy from npm (`make test` installs it into .node/
 local processes. Only loopback addresses are used."""
 
 import itertools
+import json
 import os
 import shutil
 import signal
@@ -48,18 +49,26 @@ def local_hub(
     server_command: list[str] | None = None,
     concurrent_spawns: int = 20,
     retry_after_seconds: tuple[int, int] = (30, 60),
+    *,
+    db_url: str | None = None,
+    keep_servers_on_stop: bool = False,
 ) -> Iterator[LocalHub]:
     """Start a hub (its servers run `server_command`, default jupyterhub-singleuser); stop it after.
 
     Over `concurrent_spawns` pending spawns it answers 429 with a Retry-After in
     `retry_after_seconds` (JupyterHub's own range by default).
+
+    The hub's database is `db_url` (a SQLite file in `folder` by default). With
+    `keep_servers_on_stop` the hub leaves its servers running when it stops, as a hub pod that
+    restarts does: a hub started again on the same folder and database is at the same addresses,
+    with the same cookie secret, and finds them.
     """
     if not PROXY.exists():
         raise FileNotFoundError(
             f"{PROXY} is missing: run `make test` (it installs configurable-http-proxy from npm into .node/) "
             "or set CHP_COMMAND to a configurable-http-proxy"
         )
-    port, hub_port, api_port = _free_port(), _free_port(), _free_port()
+    port, hub_port, api_port = _ports(folder)
     # A block of 500 ports per hub, so that hubs started one after another do not share ports.
     first_port = 20_000 + 500 * (next(_PORT_BLOCKS) % 20)
     command = server_command or [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
@@ -71,8 +80,11 @@ def local_hub(
             c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
             c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
             c.ConfigurableHTTPProxy.command = [{str(PROXY)!r}]
-            c.JupyterHub.db_url = "sqlite:///{folder}/hub.sqlite"
+            c.JupyterHub.db_url = {db_url or f"sqlite:///{folder}/hub.sqlite"!r}
             c.JupyterHub.cookie_secret_file = "{folder}/cookie_secret"
+            # JupyterHub stops its servers when it stops, unless told to leave them (the proxy,
+            # started by this hub, always goes: the next hub starts its own and adds their routes)
+            c.JupyterHub.cleanup_servers = {not keep_servers_on_stop!r}
             import itertools
             from jupyterhub.spawner import SimpleLocalProcessSpawner
 
@@ -86,6 +98,20 @@ def local_hub(
                     if self.user.name.startswith({NEVER_STARTS!r}):
                         self.cmd = ["false"]  # a server that exits at once, for tests of failures
                     return await super().start()
+
+                async def poll(self):
+                    # A server an earlier hub left running is no child of this one: if nothing
+                    # reaps it once it ends (a container without an init), its zombie would look alive.
+                    if self.proc is None and self.pid:
+                        try:
+                            with open(f"/proc/{{self.pid}}/stat") as stat:  # state: after the ")"
+                                zombie = stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+                        except FileNotFoundError:
+                            zombie = False
+                        if zombie:
+                            self.clear_state()
+                            return 0
+                    return await super().poll()
 
             c.JupyterHub.spawner_class = OwnPortSpawner
             c.Spawner.cmd = {command!r}
@@ -119,13 +145,15 @@ def local_hub(
         )
     )
     log = folder / "hub.log"
-    with log.open("w") as output:
+    with log.open("a") as output:  # a hub started again on this folder logs after the earlier one
         process = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(config)],
             cwd=folder,
             stdout=output,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # servers and the proxy go with it
+            # Its own process group, killed as a whole if it does not stop. JupyterHub starts the
+            # proxy and the servers in sessions of their own: it stops them itself on SIGTERM.
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -137,7 +165,20 @@ def local_hub(
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
-        shutil.rmtree(folder / "home", ignore_errors=True)
+        if not keep_servers_on_stop:
+            shutil.rmtree(folder / "home", ignore_errors=True)
+
+
+def _ports(folder: Path) -> tuple[int, int, int]:
+    """The public, hub and proxy API ports: new ones for a new folder, the same ones again for a
+    folder a hub ran in (the servers it left running call the hub at its address)."""
+    saved = folder / "ports.json"
+    if saved.exists():
+        port, hub_port, api_port = json.loads(saved.read_text())
+        return port, hub_port, api_port
+    ports = _free_port(), _free_port(), _free_port()
+    saved.write_text(json.dumps(ports))
+    return ports
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
