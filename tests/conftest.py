@@ -8,7 +8,19 @@ import pytest
 from traitlets.config import Config
 
 from tests.hub import load_hub_config, write_hub_files
-from tests.support import BASE_CONFIG, PROJECT, RELEASE, STACKS, HubFor, RunConfig, chart_of, kubernetes_version, unwrap
+from tests.support import (
+    BASE_CONFIG,
+    PROJECT,
+    RELEASE,
+    STACKS,
+    TYPE_CHECK,
+    HubFor,
+    RunConfig,
+    chart_of,
+    kubernetes_version,
+    start_type_check,
+    unwrap,
+)
 from tools.plan.charts import render
 from tools.plan.program import ProgramRun, run_program
 from tools.plan.stack_config import config_from_dict, read_stack_config
@@ -66,6 +78,13 @@ def hub_for(tmp_path: Path) -> HubFor:
         return load_hub_config(config_file, run.stack, f"{run.stack}-hub", {"SHARED_PASSWORD": "from-the-secret"})
 
     return load
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """mypy in a clean clone is more than a minute of one core (it reads the SDKs' type stubs, with
+    no cache yet): when the type check is among the tests to run, it starts now, beside the rest."""
+    if any(item.name == "test_the_program_type_checks" for item in session.items):
+        session.config.stash[TYPE_CHECK] = start_type_check()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

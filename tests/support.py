@@ -6,17 +6,22 @@ Fixtures live in conftest.py; tests import helpers from here and never from each
 import base64
 import email
 import json
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import IO, Any
 
+import pytest
 from traitlets.config import Config
 
 from charts import ALL_CHARTS, Chart
 from settings import settings_from_config
 from tools.plan.mocks import Registration, SecretValue
 from tools.plan.program import ProgramRun
-from tools.plan.stack_config import project_name, read_stack_config, stack_names
+from tools.plan.stack_config import ROOT, project_name, read_stack_config, stack_names
 
 PROJECT = project_name()
 STACKS = stack_names()
@@ -86,3 +91,35 @@ def node_config_of(encoded: str) -> dict[str, Any]:
     document = json.loads(str(part.get_payload()))
     assert isinstance(document, dict)
     return document
+
+
+@dataclass(frozen=True)
+class TypeCheck:
+    """mypy running in a process of its own, its report going to a file."""
+
+    process: "subprocess.Popen[bytes]"
+    output: IO[bytes]
+
+    def report(self) -> tuple[int, str]:
+        """Wait for it: (exit code, what it printed)."""
+        returncode = self.process.wait(timeout=900)
+        self.output.seek(0)
+        return returncode, self.output.read().decode()
+
+
+def start_type_check() -> TypeCheck:
+    """mypy over the program, its tools and the tests. In a process of its own: it holds gigabytes
+    of syntax trees that would otherwise stay with the test process. To a file: a long report
+    never blocks it on a full pipe."""
+    output = tempfile.TemporaryFile()  # noqa: SIM115 (open while mypy writes; the TypeCheck owns it)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"), "--no-error-summary"],
+        cwd=ROOT,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    return TypeCheck(process, output)
+
+
+TYPE_CHECK = pytest.StashKey[TypeCheck]()
+"""Where conftest.py keeps the type check it started, for tests/tools/test_types.py."""

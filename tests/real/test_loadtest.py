@@ -30,7 +30,7 @@ def test_ten_protocol_students_and_a_browser_student_complete(hub: LocalHub, tmp
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install chromium`; .ci/run does)")
     before = {u["name"] for u in hub_users(hub)}
     options = Options(
-        hub.url, hub.token, students=11, duration=25, ramp_up_per_second=2, think_seconds=3, browser_students=1
+        hub.url, hub.token, students=11, duration=15, ramp_up_per_second=2, think_seconds=3, browser_students=1
     )
     usage = GeneratorUsage()
     measurements = asyncio.run(asyncio.wait_for(run(options, quiet=True), timeout=240))

@@ -129,6 +129,9 @@ async def _student(index: int, options: Options, hub: HubApi, m: Measurements, d
     except (LoadTestError, ServerStartError, HTTPClientError, OSError, TimeoutError) as error:
         m.error(_kind(error))
         m.students_failed += 1
+    except Exception as error:
+        m.error(f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}".rstrip(": "))
+        m.students_failed += 1
 
 
 def students_per_node(pods: dict[str, Any], run_id: str) -> dict[str, int]:
