@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.eks_cluster import EksCluster
+from components.node_only_access import node_only_security_group
 from contracts import NfsExport
 from settings.hub import EfsSettings
 
@@ -80,23 +81,13 @@ class HomeFilesystem(pulumi.ComponentResource):
             backup_policy={"status": "ENABLED"},
             opts=child,
         )
-        security_group = aws.ec2.SecurityGroup(
+        security_group = node_only_security_group(
             f"{name}-nfs",
-            name=f"{args.file_system_name}-nfs",
-            description="NFS to the home filesystem, from the cluster's nodes only",
-            vpc_id=network.vpc_id,
-            tags={"Name": f"{args.file_system_name}-nfs"},
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-nfs-from-nodes",
-            security_group_id=security_group.id,
-            referenced_security_group_id=args.cluster.security_group_id,
-            ip_protocol="tcp",
-            from_port=NFS_PORT,
-            to_port=NFS_PORT,
-            description="NFS from the cluster's nodes",
-            opts=child,
+            group_name=f"{args.file_system_name}-nfs",
+            service="NFS to the home filesystem",
+            port=NFS_PORT,
+            cluster=args.cluster,
+            parent=self,
         )
         mount_targets = [
             aws.efs.MountTarget(

@@ -15,6 +15,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.eks_cluster import EksCluster
+from components.node_only_access import node_only_security_group
 from settings.hub import DatabaseSettings
 
 POSTGRES_PORT = 5432
@@ -51,23 +52,13 @@ class HubDatabase(pulumi.ComponentResource):
             subnet_ids=network.private_subnet_ids,
             opts=child,
         )
-        security_group = aws.ec2.SecurityGroup(
+        security_group = node_only_security_group(
             f"{name}-postgres",
-            name=f"{args.identifier}-postgres",
-            description="PostgreSQL to the hub's database, from the cluster's nodes only",
-            vpc_id=network.vpc_id,
-            tags={"Name": f"{args.identifier}-postgres"},
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-postgres-from-nodes",
-            security_group_id=security_group.id,
-            referenced_security_group_id=args.cluster.security_group_id,
-            ip_protocol="tcp",
-            from_port=POSTGRES_PORT,
-            to_port=POSTGRES_PORT,
-            description="PostgreSQL from the cluster's nodes (the hub)",
-            opts=child,
+            group_name=f"{args.identifier}-postgres",
+            service="PostgreSQL to the hub's database",
+            port=POSTGRES_PORT,
+            cluster=args.cluster,
+            parent=self,
         )
         instance = aws.rds.Instance(
             f"{name}-instance",
