@@ -16,6 +16,7 @@ from settings.cluster import ClusterMode, ClusterSettings
 from settings.hub import OAUTH, SHARED_FILESYSTEMS, Authenticator, HubSettings, StorageKind
 from settings.naming import prefix_problems, prefixed
 from settings.network import NetworkSettings
+from settings.operations import BackupSettings, BudgetSettings, MonitoringSettings
 from settings.platform import IngressSettings, PrerequisitesSettings
 from settings.tiers import Tier, TierPolicy, policy_for
 from settings.types import PLATFORM_TAG_KEYS, AwsAccountId, AwsRegion, KeyedError, SettingsModel, TagKey, TagValue
@@ -78,6 +79,11 @@ class StackConfig(SettingsModel):
     hub: HubSettings = Field(
         description="The JupyterHub release: login, resources per group, storage, images, branding.",
     )
+    monitoring: MonitoringSettings = Field(
+        default_factory=MonitoringSettings, description="Metrics, dashboards and alerts, and who is told."
+    )
+    backup: BackupSettings = Field(default_factory=BackupSettings, description="`eks`: backups of students' homes.")
+    budget: BudgetSettings = Field(default_factory=BudgetSettings, description="`eks`: what the stack may cost.")
 
     @model_validator(mode="after")
     def _login_fits_the_tier(self) -> Self:
@@ -169,6 +175,15 @@ class StackConfig(SettingsModel):
         needs_tls = self.tier in (Tier.PRODUCTION, Tier.STAGING) and mode is ClusterMode.EKS
         if needs_tls and arn is None:
             raise KeyedError("ingress.certificateArn", f"is required for a {self.tier.value} stack: students log in")
+        return self
+
+    @model_validator(mode="after")
+    def _aws_operations_only_for_eks(self) -> Self:
+        for key in ("backup", "budget"):
+            if key in self.model_fields_set and self.cluster.mode is not ClusterMode.EKS:
+                raise KeyedError(
+                    key, f"does not apply in cluster mode {self.cluster.mode.value}: no AWS account is used"
+                )
         return self
 
     @model_validator(mode="after")
@@ -281,6 +296,15 @@ class StackSettings(StackConfig):
     @property
     def max_age_hours(self) -> int:
         return self.hub.max_age_hours or self.policy.max_age_hours
+
+    @property
+    def monitoring_enabled(self) -> bool:
+        configured = self.monitoring.enabled
+        return self.policy.monitoring_by_default if configured is None else configured
+
+    @property
+    def backup_retention_days(self) -> int:
+        return self.backup.retention_days or self.policy.backup_retention_days
 
     @property
     def aws_tags(self) -> dict[str, str]:

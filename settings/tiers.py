@@ -52,6 +52,12 @@ class TierPolicy:
     database_standby_in_another_zone: bool
     """RDS Multi-AZ: a standby that takes over in a minute or two when the database's zone fails."""
 
+    monitoring_by_default: bool
+    """Prometheus, Grafana, alerts and AWS alarms, unless the stack says otherwise."""
+
+    backup_retention_days: int
+    """Days a daily backup of the students' homes is kept."""
+
 
 _DISPOSABLE = TierPolicy(
     protect_stateful_resources=False,
@@ -64,6 +70,8 @@ _DISPOSABLE = TierPolicy(
     concurrent_spawn_limit=50,
     hub_database_on_rds=False,
     database_standby_in_another_zone=False,
+    monitoring_by_default=False,
+    backup_retention_days=7,
 )
 
 _POLICIES: dict[Tier, TierPolicy] = {
@@ -79,6 +87,9 @@ _POLICIES: dict[Tier, TierPolicy] = {
         concurrent_spawn_limit=300,
         hub_database_on_rds=True,
         database_standby_in_another_zone=True,
+        monitoring_by_default=True,
+        # A term's coursework: a student who notices a lost notebook weeks later still gets it back.
+        backup_retention_days=35,
     ),
     # Staging runs the production replica counts so that it rehearses what production runs,
     # but it may be torn down and rebuilt, and it shares one NAT gateway.
@@ -94,6 +105,8 @@ _POLICIES: dict[Tier, TierPolicy] = {
         hub_database_on_rds=True,
         # Staging rehearses the database, not the standby's price (twice the instance).
         database_standby_in_another_zone=False,
+        monitoring_by_default=True,
+        backup_retention_days=7,
     ),
     Tier.DEVELOPMENT: _DISPOSABLE,
     # Review stacks are as disposable as development ones (and run on the test stack's cluster).
