@@ -4,10 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-12)
 
-.PHONY: install test test-fast lint typecheck plan bench bench-loadtest docs lock charts clean
+.PHONY: install test test-fast lint typecheck plan bench bench-loadtest docs lock charts dashboards clean
 
 # The pinned chart archives the contract tests render (CI points this at a folder that has them).
 export CHART_ARCHIVES ?= $(CURDIR)/.charts
+# The JupyterHub Grafana dashboards the monitoring loads, built (`make dashboards`; CI points this
+# at a folder that has them).
+export DASHBOARDS ?= $(CURDIR)/.dashboards
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -67,6 +70,10 @@ docs: $(STAMP)
 charts: $(STAMP)
 	$(PY) -m tools.plan.charts pull
 
+## dashboards: build the JupyterHub Grafana dashboards at their pinned commit into $(DASHBOARDS) (needs git and network)
+dashboards: $(STAMP)
+	$(PY) -m tools.plan.dashboards build
+
 ## lock: re-pin every package the tests install (after changing a requirements file)
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
@@ -76,4 +83,4 @@ lock:
 	rm -rf .venv-lock
 
 clean:
-	rm -rf $(VENV) plan .charts .node .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) plan .charts .dashboards .node .mypy_cache .pytest_cache .ruff_cache

@@ -1,11 +1,11 @@
 """JupyterHub for teaching on AWS: one program, one stack per environment.
 
-    Pulumi.<stack>.yaml ─► settings ─► cluster ─► prerequisites ─┬─► hub ─► outputs
-                                       │                         │
-                                       └──────► state ───────────┘
-    cluster (eks: network, control plane, core and spot nodes; kubeconfig: an existing
-             cluster; stack: another's)
-    state   (homes on EFS and the hub's database on RDS, reachable from every zone)
+    Pulumi.<stack>.yaml ─► settings ─► cluster ─► prerequisites ─► state ─► operations ─► hub ─► outputs
+
+    cluster     eks: network, control plane, core and spot nodes; kubeconfig: an existing
+                cluster; stack: another stack's
+    state       homes on EFS and the hub's database on RDS, reachable from every zone
+    operations  metrics, dashboards and alerts; outside checks, backups and the budget
 
 Each layer takes the handles of the layers below it (layers/), so every dependency is an edge
 Pulumi sees. Every name starts with the stack name; every AWS resource carries the stack's tags.
@@ -13,6 +13,7 @@ Pulumi sees. Every name starts with the stack name; every AWS resource carries t
 
 from layers.cluster import build_cluster
 from layers.hub import build_hub
+from layers.operations import build_operations
 from layers.outputs import export_outputs
 from layers.prerequisites import build_prerequisites
 from layers.state import build_state
@@ -22,5 +23,6 @@ settings = load_settings()
 cluster = build_cluster(settings)
 prerequisites = build_prerequisites(settings, cluster)
 state = build_state(settings, cluster)
-hub = build_hub(settings, cluster, prerequisites, state)
-export_outputs(settings, cluster, prerequisites, hub)
+operations = build_operations(settings, cluster, prerequisites, state)
+hub = build_hub(settings, cluster, prerequisites, state, operations)
+export_outputs(settings, cluster, prerequisites, operations, hub)

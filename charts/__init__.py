@@ -32,5 +32,6 @@ NODE_TERMINATION_HANDLER = Chart(
     "aws-node-termination-handler", "0.27.6", "oci://public.ecr.aws/aws-ec2/helm/aws-node-termination-handler"
 )
 JUPYTERHUB = Chart("jupyterhub", "4.4.0", "https://hub.jupyter.org/helm-chart/")
+KUBE_PROMETHEUS_STACK = Chart("kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts")
 
-ALL_CHARTS = (TRAEFIK, CLUSTER_AUTOSCALER, NODE_TERMINATION_HANDLER, JUPYTERHUB)
+ALL_CHARTS = (TRAEFIK, CLUSTER_AUTOSCALER, NODE_TERMINATION_HANDLER, JUPYTERHUB, KUBE_PROMETHEUS_STACK)

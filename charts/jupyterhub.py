@@ -31,7 +31,9 @@ SECRET_ENVIRONMENT = {
     "OAUTH_CLIENT_SECRET": "client-secret",  # OAuthenticator reads it from here by itself
     "SHARED_PASSWORD": "shared-password",
     "HUB_DB_URL": "database-url",
+    "METRICS_TOKEN": "metrics-token",  # the `prometheus` service's (hub_config/10-secrets.py)
 }
+METRICS_SERVICE = "prometheus"
 
 HEALTH_CHECK_SERVICE = "health-check"
 # A new node, then a multi-GB image pull: more than KubeSpawner's default 300 s at the start of a class.
@@ -103,6 +105,8 @@ class ClusterFacts:
     """The keys the hub's Secret holds (client-secret, shared-password, database-url)."""
     secrets_version: str
     """The Secret's resource version: the hub reads it only when it starts, so a new one restarts it."""
+    monitoring_namespace: str | None
+    """The namespace whose Prometheus scrapes the hub's metrics; None: no monitoring."""
 
 
 def user_scheduler_name(prefix: str) -> str:
@@ -223,7 +227,7 @@ def _hub(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
         "resources": {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
         "tolerations": node_loss_tolerations(HUB_NODE_LOSS_TOLERATION_SECONDS),
         "extraPodSpec": {"topologySpreadConstraints": [HUB_AND_PROXY_APART]},
-        "networkPolicy": {"enabled": True},
+        "networkPolicy": {"enabled": True, "ingress": _metrics_ingress(facts)},
         # The health check's service: z2jh generates its token into the hub's Secret, where the
         # delivery workflow reads it (`hub.services.health-check.apiToken`).
         "services": {HEALTH_CHECK_SERVICE: {}},
@@ -231,7 +235,8 @@ def _hub(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
             HEALTH_CHECK_SERVICE: {
                 "services": [HEALTH_CHECK_SERVICE],
                 "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users"],
-            }
+            },
+            **_metrics_role(facts),
         },
         # Beyond this many starting at once the hub refuses a start (429, retry in 30-60 s); sized
         # for the largest class that starts together.
@@ -270,6 +275,32 @@ def _singleuser(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, An
     if options.home_storage in SHARED_FILESYSTEMS:
         values["initContainers"] = [home_init_container(options)]
     return values
+
+
+def _metrics_role(facts: ClusterFacts) -> dict[str, Any]:
+    """The `prometheus` service may read the hub's metrics, and nothing else. Chosen over
+    `authenticate_prometheus = False`: /hub/metrics is also reachable through the proxy, from the
+    internet, and would tell anyone how many students are online and who starts servers."""
+    if "metrics-token" not in facts.secret_keys:
+        return {}
+    return {METRICS_SERVICE: {"services": [METRICS_SERVICE], "scopes": ["read:metrics"]}}
+
+
+def _metrics_ingress(facts: ClusterFacts) -> list[dict[str, Any]]:
+    """The hub's network policy admits the Prometheus pods of the stack's monitoring namespace."""
+    if facts.monitoring_namespace is None:
+        return []
+    return [
+        {
+            "ports": [{"port": "http"}],
+            "from": [
+                {
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": facts.monitoring_namespace}},
+                    "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+                }
+            ],
+        }
+    ]
 
 
 def node_loss_tolerations(seconds: int) -> list[dict[str, Any]]:

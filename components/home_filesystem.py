@@ -2,9 +2,10 @@
 
 Invariants guarded here: no state of a student's is pinned to one zone (a mount target per
 private subnet, so a spot node in any zone mounts it); only the cluster's nodes reach it (NFS
-from the nodes' security group alone); the data is encrypted with the stack's own KMS key and
-backed up by AWS Backup (off by default for a regional file system); production's file system
-is Pulumi-protected, since EFS itself has no deletion protection.
+from the nodes' security group alone); the data is encrypted with the stack's own KMS key;
+production's file system
+is Pulumi-protected, since EFS itself has no deletion protection. Its backups are the stack's
+own plan's (components/home_backup.py), not AWS Backup's automatic ones.
 """
 
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ class HomeFilesystemArgs:
 
 class HomeFilesystem(pulumi.ComponentResource):
     file_system_id: pulumi.Output[str]
+    file_system_arn: pulumi.Output[str]
     export: NfsExport
 
     def __init__(self, name: str, args: HomeFilesystemArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -75,10 +77,12 @@ class HomeFilesystem(pulumi.ComponentResource):
             tags={"Name": args.file_system_name},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
+        # AWS Backup's automatic backups, off: the stack's own plan (HomeBackup) backs the file
+        # system up into the stack's own vault, so a restore has one place to start from.
         aws.efs.BackupPolicy(
             f"{name}-backup",
             file_system_id=file_system.id,
-            backup_policy={"status": "ENABLED"},
+            backup_policy={"status": "DISABLED"},
             opts=child,
         )
         security_group = node_only_security_group(
@@ -100,6 +104,7 @@ class HomeFilesystem(pulumi.ComponentResource):
             for zone, subnet_id in sorted(network.private_subnet_ids_by_zone.items())
         ]
         self.file_system_id = file_system.id
+        self.file_system_arn = file_system.arn
         self.export = NfsExport(
             server=file_system.id.apply(lambda fs: efs_dns_name(fs, args.region)),
             path="/",

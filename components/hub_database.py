@@ -36,6 +36,7 @@ class HubDatabase(pulumi.ComponentResource):
     url: pulumi.Output[str]
     """`postgresql+psycopg2://...`, a Pulumi secret: what the hub's `db_url` is set to."""
     endpoint: pulumi.Output[str]
+    identifier: pulumi.Output[str]
 
     def __init__(self, name: str, args: HubDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:aws:HubDatabase", name, None, opts)
@@ -88,6 +89,7 @@ class HubDatabase(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         self.endpoint = instance.address
+        self.identifier = instance.identifier
         # The driver named: SQLAlchemy 2.0 (the z2jh 4.4.0 hub image) reads a bare postgresql://
         # as psycopg2, 2.1 as psycopg 3, which that image lacks. RDS for PostgreSQL 15 and newer
         # refuses unencrypted connections (rds.force_ssl=1).
@@ -101,4 +103,4 @@ class HubDatabase(pulumi.ComponentResource):
                 DATABASE_NAME,
             )
         )
-        self.register_outputs({"endpoint": self.endpoint, "url": self.url})
+        self.register_outputs({"endpoint": self.endpoint, "identifier": self.identifier, "url": self.url})

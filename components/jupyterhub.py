@@ -34,16 +34,29 @@ class JupyterHubArgs:
     """The export homes and shared folders live on (EFS, or the stack's NFS server)."""
     database_url: pulumi.Input[str] | None
     """The hub's database, a secret URL; None: SQLite on a volume."""
+    metrics: "HubMetrics | None"
+    """Who scrapes the hub's metrics, and with what token; None: nobody."""
     depends_on: Sequence[pulumi.Resource]
     """What the hub waits for, and outlives on destroy: nodes, the volume driver, the ingress controller."""
 
 
-def hub_secrets(hub: HubSettings, database_url: pulumi.Input[str] | None) -> dict[str, pulumi.Output[str]]:
+@dataclass(frozen=True)
+class HubMetrics:
+    """The monitoring the hub's metrics go to: its namespace, and the token its Prometheus uses."""
+
+    namespace: pulumi.Input[str]
+    token: pulumi.Input[str]
+
+
+def hub_secrets(
+    hub: HubSettings, database_url: pulumi.Input[str] | None, metrics_token: pulumi.Input[str] | None
+) -> dict[str, pulumi.Output[str]]:
     """The Secret's data by key, each a Pulumi secret."""
     values = {"client-secret": hub.auth.client_secret, "shared-password": hub.auth.shared_password}
     data = {key: pulumi.Output.secret(value.get_secret_value()) for key, value in values.items() if value is not None}
-    if database_url is not None:
-        data["database-url"] = pulumi.Output.secret(database_url)
+    for key, value in (("database-url", database_url), ("metrics-token", metrics_token)):
+        if value is not None:
+            data[key] = pulumi.Output.secret(value)
     return data
 
 
@@ -60,7 +73,8 @@ class JupyterHub(pulumi.ComponentResource):
             metadata={"name": args.namespace},
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
-        data = hub_secrets(options.hub, args.database_url)
+        metrics = args.metrics
+        data = hub_secrets(options.hub, args.database_url, metrics.token if metrics else None)
         secret = k8s.core.v1.Secret(
             f"{name}-secrets",
             metadata={"name": options.secret_name, "namespace": namespace.metadata.name},
@@ -71,7 +85,7 @@ class JupyterHub(pulumi.ComponentResource):
         homes = self._home_claim(name, args, namespace) if args.homes is not None else None
 
         def values_for(parts: list[Any]) -> dict[str, Any]:
-            version, hostname, ingress_class, storage_class, secrets_version, home_claim = parts
+            version, hostname, ingress_class, storage_class, secrets_version, home_claim, monitoring = parts
             facts = ClusterFacts(
                 kubernetes_version=version,
                 hostname=hostname,
@@ -80,6 +94,7 @@ class JupyterHub(pulumi.ComponentResource):
                 home_claim=home_claim,
                 secret_keys=tuple(data),
                 secrets_version=secrets_version or "",
+                monitoring_namespace=monitoring,
             )
             return jupyterhub_values(options, facts)
 
@@ -95,6 +110,7 @@ class JupyterHub(pulumi.ComponentResource):
                 args.storage_class,
                 secret.metadata.apply(lambda m: m.resource_version),
                 homes.metadata.name if homes is not None else None,
+                metrics.namespace if metrics else None,
             ).apply(values_for),
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[secret, scheduler_access, *([homes] if homes else []), *args.depends_on]

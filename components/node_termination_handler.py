@@ -108,6 +108,7 @@ class NodeTerminationHandlerArgs:
 
 class NodeTerminationHandler(pulumi.ComponentResource):
     queue_url: pulumi.Output[str]
+    queue_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: NodeTerminationHandlerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:aws:NodeTerminationHandler", name, None, opts)
@@ -169,4 +170,5 @@ class NodeTerminationHandler(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[identity, *args.depends_on]),
         )
         self.queue_url = queue.url
-        self.register_outputs({"queue_url": self.queue_url})
+        self.queue_name = queue.name
+        self.register_outputs({"queue_url": self.queue_url, "queue_name": self.queue_name})

@@ -14,12 +14,15 @@ import pulumi
 from charts.jupyterhub import JupyterHubOptions
 from components.jupyterhub import JupyterHub, JupyterHubArgs
 from layers.cluster import Cluster, EksHandle, KubeconfigHandle, ReferencedHandle
+from layers.operations import Operations
 from layers.prerequisites import Prerequisites
 from layers.state import State
 from settings import StackSettings
 
 
-def build_hub(settings: StackSettings, cluster: Cluster, prerequisites: Prerequisites, state: State) -> JupyterHub:
+def build_hub(
+    settings: StackSettings, cluster: Cluster, prerequisites: Prerequisites, state: State, operations: Operations
+) -> JupyterHub:
     hostname: pulumi.Input[str | None] = settings.ingress.hostname
     match cluster:
         case EksHandle():
@@ -58,6 +61,7 @@ def build_hub(settings: StackSettings, cluster: Cluster, prerequisites: Prerequi
             storage_class=prerequisites.storage_class,
             homes=state.homes,
             database_url=state.database_url,
+            metrics=operations.metrics,
             depends_on=prerequisites.hub_waits_for,
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.kubernetes]),

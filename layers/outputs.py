@@ -10,11 +10,14 @@ import pulumi
 
 from components.jupyterhub import JupyterHub
 from layers.cluster import Cluster, EksHandle, KubeconfigHandle, ReferencedHandle
+from layers.operations import Operations
 from layers.prerequisites import Prerequisites
 from settings import StackSettings
 
 
-def export_outputs(settings: StackSettings, cluster: Cluster, prerequisites: Prerequisites, hub: JupyterHub) -> None:
+def export_outputs(
+    settings: StackSettings, cluster: Cluster, prerequisites: Prerequisites, operations: Operations, hub: JupyterHub
+) -> None:
     arn: pulumi.Output[str] | None
     match cluster:
         case EksHandle():
@@ -50,3 +53,8 @@ def export_outputs(settings: StackSettings, cluster: Cluster, prerequisites: Pre
     pulumi.export("kubernetesVersion", cluster.kubernetes_version)
     pulumi.export("hubHostname", settings.ingress.hostname)
     pulumi.export("reviewDomain", settings.ingress.review_domain)
+    if operations.monitoring is not None:
+        pulumi.export("grafanaUrl", operations.monitoring.grafana_url)
+        pulumi.export("grafanaAdminPassword", operations.monitoring.grafana_admin_password)
+    if operations.backup is not None:
+        pulumi.export("backupVault", operations.backup.vault_name)

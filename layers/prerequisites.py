@@ -5,7 +5,7 @@ made them (Outputs, so Pulumi sees each edge) and waits for every prerequisite i
 that shares another's cluster installs none and uses that stack's ingress.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import assert_never
 
 import pulumi
@@ -30,6 +30,8 @@ class Prerequisites:
     load_balancer_hostname: pulumi.Output[str] | None
     hub_waits_for: tuple[pulumi.Resource, ...]
     """What the hub waits for and outlives on destroy: its nodes, the volume driver, the ingress."""
+    termination_queue_name: pulumi.Output[str] | None = None
+    """The termination handler's queue, which the stack's alarms watch."""
 
 
 def build_prerequisites(settings: StackSettings, cluster: Cluster) -> Prerequisites:
@@ -77,8 +79,9 @@ def _on_eks(settings: StackSettings, cluster: EksHandle) -> Prerequisites:
         )
         storage_class = ebs_csi_driver.storage_class_name
         waits_for.append(ebs_csi_driver)
+    queue_name = None
     if wanted.node_termination_handler.enabled:
-        NodeTerminationHandler(
+        queue_name = NodeTerminationHandler(
             settings.name("node-termination-handler"),
             NodeTerminationHandlerArgs(
                 fullname=settings.name("node-termination-handler"),
@@ -90,7 +93,7 @@ def _on_eks(settings: StackSettings, cluster: EksHandle) -> Prerequisites:
                 depends_on=nodes,
             ),
             opts=both,
-        )
+        ).queue_name
     if wanted.cluster_autoscaler.enabled:
         ClusterAutoscaler(
             settings.name("cluster-autoscaler"),
@@ -105,7 +108,7 @@ def _on_eks(settings: StackSettings, cluster: EksHandle) -> Prerequisites:
             opts=both,
         )
     traefik = _traefik(settings, namespace, opts=both, on_aws=True, depends_on=nodes)
-    return _with_traefik(storage_class, traefik, waits_for=tuple(waits_for))
+    return replace(_with_traefik(storage_class, traefik, waits_for=tuple(waits_for)), termination_queue_name=queue_name)
 
 
 def _system_namespace(settings: StackSettings, cluster: EksHandle | KubeconfigHandle) -> pulumi.Output[str]:

@@ -23,26 +23,42 @@ class State:
     """The export homes and shared folders live on; None: EBS volumes, a host path, or nothing."""
     database_url: pulumi.Output[str] | None
     """The hub's database URL, a Pulumi secret; None: SQLite on a volume beside the hub."""
+    file_system: HomeFilesystem | None = None
+    """The EFS file system this stack made for the homes (backed up, watched)."""
+    database: HubDatabase | None = None
+    """The RDS instance this stack made for the hub (watched)."""
 
 
 def build_state(settings: StackSettings, cluster: Cluster) -> State:
     match cluster:
         case EksHandle():
-            return State(homes=_homes_on_eks(settings, cluster), database_url=_database_on_eks(settings, cluster))
+            file_system = _file_system(settings, cluster)
+            database = _database(settings, cluster)
+            return State(
+                homes=file_system.export if file_system else _existing_homes(settings),
+                database_url=database.url if database else _database_url(settings),
+                file_system=file_system,
+                database=database,
+            )
         case KubeconfigHandle() | ReferencedHandle():
             return State(homes=_nfs_server(settings), database_url=_database_url(settings))
         case _:
             assert_never(cluster)
 
 
-def _homes_on_eks(settings: StackSettings, cluster: EksHandle) -> NfsExport | None:
-    if settings.home_storage_kind != "efs":
-        return _nfs_server(settings)
+def _existing_homes(settings: StackSettings) -> NfsExport | None:
     efs = settings.hub.storage.efs
-    if efs.file_system_id is not None:
+    if settings.home_storage_kind == "efs" and efs.file_system_id is not None:
         # The operator's own file system: its mount targets are theirs to keep in every zone.
         server = efs_dns_name(efs.file_system_id, settings.aws_region)
         return NfsExport(server=server, path="/", mount_options=EFS_MOUNT_OPTIONS)
+    return _nfs_server(settings)
+
+
+def _file_system(settings: StackSettings, cluster: EksHandle) -> HomeFilesystem | None:
+    efs = settings.hub.storage.efs
+    if settings.home_storage_kind != "efs" or efs.file_system_id is not None:
+        return None
     return HomeFilesystem(
         settings.name("homes"),
         HomeFilesystemArgs(
@@ -53,7 +69,7 @@ def _homes_on_eks(settings: StackSettings, cluster: EksHandle) -> NfsExport | No
             protect=settings.policy.protect_stateful_resources,
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.aws]),
-    ).export
+    )
 
 
 def _nfs_server(settings: StackSettings) -> NfsExport | None:
@@ -64,9 +80,9 @@ def _nfs_server(settings: StackSettings) -> NfsExport | None:
     return NfsExport(server=storage.nfs_server, path=storage.nfs_path, mount_options=())
 
 
-def _database_on_eks(settings: StackSettings, cluster: EksHandle) -> pulumi.Output[str] | None:
+def _database(settings: StackSettings, cluster: EksHandle) -> HubDatabase | None:
     if settings.hub_database_kind != "rds":
-        return _database_url(settings)
+        return None
     return HubDatabase(
         settings.name("hub-db"),
         HubDatabaseArgs(
@@ -77,7 +93,7 @@ def _database_on_eks(settings: StackSettings, cluster: EksHandle) -> pulumi.Outp
             protect=settings.policy.protect_stateful_resources,
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.aws]),
-    ).url
+    )
 
 
 def _database_url(settings: StackSettings) -> pulumi.Output[str] | None:

@@ -100,6 +100,8 @@ def user_node_daemons(settings: "StackSettings") -> tuple[str, ...]:
     daemons = [*EKS_NODE_DAEMONS, "z2jh continuous image puller"]
     if settings.prerequisites.ebs_csi_driver.enabled:
         daemons.append("ebs-csi-node")
+    if settings.monitoring_enabled:
+        daemons.append("prometheus-node-exporter")
     return tuple(daemons)
 
 

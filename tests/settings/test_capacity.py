@@ -53,7 +53,7 @@ def test_a_node_of_ebs_homes_holds_what_it_can_attach(run_config: RunConfig) -> 
 
 def test_efs_homes_take_no_attachment(stack_runs: dict[str, ProgramRun]) -> None:
     """With homes on EFS (the default in mode eks) a node is bound by what it runs, not what it attaches."""
-    summary = render_summary(stack_runs["prod"])
+    summary = render_summary(stack_runs["dev"])
     assert "Students per user node: 53 on t3.2xlarge" in summary, summary
     assert "volume attachments" not in summary
 

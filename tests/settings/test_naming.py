@@ -65,6 +65,13 @@ PHYSICAL_NAME_LIMITS = {
     "aws:rds/subnetGroup:SubnetGroup": ("name", 255),
     # RDS DB instance identifiers: 1 to 63 letters, digits or hyphens.
     "aws:rds/instance:Instance": ("identifier", 63),
+    # AWS Backup: vault, plan and selection names, 2 to 50 characters.
+    "aws:backup/vault:Vault": ("name", 50),
+    "aws:backup/plan:Plan": ("name", 50),
+    "aws:backup/selection:Selection": ("name", 50),
+    "aws:sns/topic:Topic": ("name", 256),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("name", 255),
+    "aws:budgets/budget:Budget": ("name", 100),
 }
 # Names that are not built from the prefix: DNS records carry the hub's hostname.
 NOT_PREFIXED = {"aws:route53/record:Record"}
@@ -73,9 +80,16 @@ NOT_PREFIXED = {"aws:route53/record:Record"}
 def test_the_longest_prefix_fits_every_physical_name_the_program_builds(run_config: RunConfig) -> None:
     prefix = "p" * MAX_PREFIX_LENGTH
     # a region with long zone names: the per-zone names are the longest the program builds
-    hub = {**BASE_CONFIG["hub"], "database": {"kind": "rds"}}  # every stateful service the program can make
+    hub = {**BASE_CONFIG["hub"], "database": {"kind": "rds"}}  # every service with a name the program can make
     run = run_config(
-        {"aws:region": "ap-southeast-2", "network": {"availabilityZoneCount": 3}, "hub": hub}, stack=prefix
+        {
+            "aws:region": "ap-southeast-2",
+            "network": {"availabilityZoneCount": 3},
+            "hub": hub,
+            "monitoring": {"enabled": True},
+            "budget": {"monthlyUsd": 500},
+        },
+        stack=prefix,
     )
     named = {
         r.type

@@ -35,7 +35,7 @@ def test_every_name_starts_with_the_prefix(stack: str, stack_runs: dict[str, Pro
 def test_no_secret_is_in_the_values(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
     run = stack_runs[stack]
     text = json.dumps(values(run), default=str)
-    [secret] = run.by_type("kubernetes:core/v1:Secret")
+    secret = run.named(f"{stack}-jupyterhub-secrets")
     data = secret.inputs["stringData"]
     assert isinstance(data, SecretValue), "the Secret's data must reach Kubernetes as a Pulumi secret"
     assert data.value

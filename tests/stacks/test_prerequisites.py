@@ -36,8 +36,8 @@ def values(run: ProgramRun, release: str) -> dict[str, Any]:
     ("stack", "expected"),
     [
         ("dev", {"traefik", "node-termination-handler", "cluster-autoscaler"}),
-        ("tst", {"traefik", "node-termination-handler", "cluster-autoscaler"}),
-        ("prod", {"traefik", "node-termination-handler", "cluster-autoscaler"}),
+        ("tst", {"traefik", "node-termination-handler", "cluster-autoscaler", "monitoring"}),
+        ("prod", {"traefik", "node-termination-handler", "cluster-autoscaler", "monitoring"}),
         ("local", {"traefik"}),
         ("review", set()),
     ],
@@ -179,11 +179,14 @@ def test_each_workload_role_is_for_exactly_one_service_account(stack: str, stack
             bound.setdefault(association["roleArn"].rsplit("/", 1)[-1], []).append(
                 f"kube-system/{association['serviceAccount']}"
             )
+    monitored = stack != "dev"  # monitoring is on by default in production and staging only
     assert bound == {
         f"{stack}-cluster-vpc-cni": ["kube-system/aws-node"],
         f"{stack}-ebs-csi-driver": ["kube-system/ebs-csi-controller-sa"],
         f"{stack}-node-termination-handler": [f"{stack}-system/{stack}-node-termination-handler"],
         f"{stack}-cluster-autoscaler": [f"{stack}-system/{stack}-cluster-autoscaler"],
+        # the monitoring's Alertmanager publishes alerts to the stack's SNS topic
+        **({f"{stack}-alertmanager": [f"{stack}-monitoring/{stack}-monitoring-alertmanager"]} if monitored else {}),
     }
     # ... and each chart runs under the service account its role is bound to
     for release in ("node-termination-handler", "cluster-autoscaler"):

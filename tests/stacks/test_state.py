@@ -2,9 +2,10 @@
 
 Sources: the Amazon EFS API reference (LifecyclePolicy: TransitionToIA is one of AFTER_1_DAY,
 AFTER_7_DAYS, ..., AFTER_365_DAYS; TransitionToPrimaryStorageClass is AFTER_1_ACCESS; PutBackupPolicy
-status ENABLED turns on AWS Backup's daily backups, off by default for a file system created through
-the API) and the Amazon RDS user guide (Multi-AZ DB instance deployments: a standby in another zone;
-deletion protection; automated backups retained 0 to 35 days, 0 turning them off).
+status ENABLED turns on AWS Backup's automatic daily backups, off by default for a file system created
+through the API; the stack's own backup plan replaces them) and the Amazon RDS user guide (Multi-AZ
+DB instance deployments: a standby in another zone; deletion protection; automated backups
+retained 0 to 35 days, 0 turning them off).
 """
 
 import json
@@ -47,8 +48,11 @@ def test_homes_are_an_encrypted_backed_up_efs_file_system(stack: str, stack_runs
     assert inputs["throughputMode"] == "elastic"
     transitions = {next(iter(p.items())) for p in inputs["lifecyclePolicies"]}
     assert transitions == {("transitionToIa", "AFTER_30_DAYS"), ("transitionToPrimaryStorageClass", "AFTER_1_ACCESS")}
+    # backed up by the stack's own plan (tests/stacks/test_operations.py), not AWS's automatic one
     [backup] = run.by_type("aws:efs/backupPolicy:BackupPolicy")
-    assert backup.inputs["backupPolicy"] == {"status": "ENABLED"}
+    assert backup.inputs["backupPolicy"] == {"status": "DISABLED"}
+    [selection] = run.by_type("aws:backup/selection:Selection")
+    assert selection.inputs["resources"][0].startswith("arn:aws:elasticfilesystem:")
     assert file_system.protect == (stack == "prod") and key.protect == (stack == "prod")
 
 
@@ -88,14 +92,14 @@ def test_the_hub_reaches_its_database_only_through_its_secret(stack: str, stack_
     values = hub_values(run)
     assert values["hub"]["db"] == {"type": "postgres"}  # no URL in the chart's values
     assert values["hub"]["extraEnv"]["HUB_DB_URL"]["valueFrom"]["secretKeyRef"]["key"] == "database-url"
-    [secret] = run.by_type("kubernetes:core/v1:Secret")
+    secret = run.named(f"{stack}-jupyterhub-secrets")
     string_data = secret.inputs["stringData"]
     assert isinstance(string_data, SecretValue)  # the whole Secret's data is a Pulumi secret
     url = unwrap(string_data)["database-url"]
     [instance] = run.by_type("aws:rds/instance:Instance")
     assert url.startswith("postgresql+psycopg2://jupyterhub:") and url.endswith("?sslmode=require")
     # the password is generated, and never written in the plan
-    [password] = run.by_type("random:index/randomPassword:RandomPassword")
+    password = run.named(f"{stack}-hub-db-password")
     assert isinstance(instance.inputs["password"], SecretValue)
     plan = json.dumps(resource_records(run))
     assert unwrap(instance.inputs["password"]) not in plan and password.inputs["length"] >= 32

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import tarfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,9 @@ def render(
             "name": release,
             "namespace": namespace,
             "kube_version": kube_version,
-            "api_versions": list(CLUSTER_API_VERSIONS),
+            # Helm installs a chart's own CRDs (crds/ folders) before it renders the templates, so
+            # those APIs are served by then (kube-prometheus-stack's Prometheus, rules, monitors).
+            "api_versions": [*CLUSTER_API_VERSIONS, *_own_api_versions(chart)],
         }
         rendered = json.loads(
             _native.call_string("helm_render", loaded._raw(), json.dumps(values), json.dumps(options))
@@ -83,19 +86,34 @@ def render(
     return objects
 
 
-def custom_kinds(chart: Chart) -> set[tuple[str, str]]:
-    """(apiVersion, kind) of every custom resource the chart defines in its crds/ folder."""
+def _own_api_versions(chart: Chart) -> list[str]:
+    kinds = custom_kinds(chart)
+    return sorted({api for api, _ in kinds} | {f"{api}/{kind}" for api, kind in kinds})
+
+
+class _CrdLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, reading a plain `=` as the string it is: the Prometheus operator's
+    AlertmanagerConfig CRD lists `=` among a matcher's operators, which YAML 1.1 tags as a value."""
+
+
+_CrdLoader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_scalar)  # type: ignore[type-var]
+
+
+@cache  # the CRDs of kube-prometheus-stack are megabytes of YAML; every render needs them
+def custom_kinds(chart: Chart) -> frozenset[tuple[str, str]]:
+    """(apiVersion, kind) of every custom resource the chart (or a subchart) defines in a crds/ folder."""
     kinds = set()
     with tarfile.open(archive_path(chart)) as archive:
         for member in archive.getmembers():
-            if "/crds/" not in member.name or not member.name.endswith((".yaml", ".yml")):
+            folder = member.name.split("/")[-2:-1]
+            if folder != ["crds"] or not member.name.endswith((".yaml", ".yml")):
                 continue
             extracted = archive.extractfile(member)
-            for document in yaml.safe_load_all(extracted.read() if extracted else b""):
+            for document in yaml.load_all(extracted.read() if extracted else b"", Loader=_CrdLoader):
                 if document and document.get("kind") == "CustomResourceDefinition":
                     spec = document["spec"]
                     kinds |= {(f"{spec['group']}/{v['name']}", spec["names"]["kind"]) for v in spec["versions"]}
-    return kinds
+    return frozenset(kinds)
 
 
 def pull(destination: Path) -> list[Path]:

@@ -165,6 +165,9 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
             case "random:index/randomPassword:RandomPassword":
                 # Never a real password: the plan must show that one is generated, not what it is.
                 return {"result": "offline-plan-" + _digest(key, 20)}
+            case "aws:sns/topic:Topic":
+                arn = f"arn:aws:sns:{region}:{account}:{name}"
+                return {"id": arn, "arn": arn}
             case "aws:sqs/queue:Queue":
                 return {
                     "id": f"https://sqs.{region}.amazonaws.com/{account}/{name}",

@@ -20,6 +20,7 @@ from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN
 
+from charts.dashboards import MissingDashboardsError
 from settings import SettingsError, settings_from_config
 from settings.capacity import stack_capacity
 from settings.cluster import ClusterMode
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None, echo: Callable[[str], None] = print) -> 
     try:
         config = read_stack_config(args.stack, root=args.config_dir)
         run = run_program(config)
-    except (SettingsError, StackFileError) as error:
+    except (SettingsError, StackFileError, MissingDashboardsError) as error:
         print(error, file=sys.stderr)
         return 2
     echo(f"Offline plan of stack {run.stack} (project {run.project}); mocks, no cloud access\n")
