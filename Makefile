@@ -31,13 +31,13 @@ $(PROXY):
 	npm install --prefix .node --no-audit --no-fund --silent configurable-http-proxy@5.3.0
 
 ## test: create .venv, install everything, get the charts, lint, run the whole suite (mypy included)
-test: $(STAMP) charts $(PROXY)
+test: $(STAMP) charts dashboards $(PROXY)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
 
 ## test-fast: the inner loop, under a minute: lint and the suite without real services and slow checks
-test-fast: $(STAMP) charts
+test-fast: $(STAMP) charts dashboards
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -m "not real and not slow"

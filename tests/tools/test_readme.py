@@ -1,6 +1,7 @@
 """The README tells the truth: its configuration reference is the settings model's, and the
 numbers and commands it quotes are the code's."""
 
+from charts.alerts import alert_rules
 from settings import settings_from_config
 from settings.capacity import stack_capacity
 from settings.naming import MAX_PREFIX_LENGTH, TIGHTEST
@@ -40,3 +41,9 @@ def test_the_students_per_node_quoted_are_the_plan_s() -> None:
         config = read_stack_config(stack)
         settings = settings_from_config(config.project, stack, config.values, config.secret_keys)
         assert f"`{stack_capacity(settings).line()}`" in PROSE, stack
+
+
+def test_every_alert_is_explained() -> None:
+    for group in alert_rules("prod", "prod-hub"):
+        for rule in group["rules"]:
+            assert f"`{rule['alert']}`" in PROSE, rule["alert"]
