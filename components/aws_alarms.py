@@ -29,6 +29,7 @@ class AwsAlarmsArgs:
     us_east_1_topic_arn: pulumi.Input[str]
     us_east_1: aws.Provider
     file_system_id: pulumi.Input[str] | None
+    homes_alarm_bytes: int
     database_identifier: pulumi.Input[str] | None
     termination_queue_name: pulumi.Input[str] | None
 
@@ -73,6 +74,19 @@ class AwsAlarms(pulumi.ComponentResource):
                 comparison="GreaterThanThreshold",
                 threshold=90,
                 periods=3,
+            )
+            self._alarm(
+                "homes-size",
+                "The students' homes hold more than the stack expects: a runaway dataset, or a bill.",
+                namespace="AWS/EFS",
+                metric="StorageBytes",
+                dimensions={"FileSystemId": args.file_system_id, "StorageClass": "Total"},
+                statistic="Average",
+                comparison="GreaterThanThreshold",
+                threshold=args.homes_alarm_bytes,
+                periods=1,
+                # EFS reports its size every 15 minutes or so; an hour smooths the reports.
+                period=60 * MINUTE,
             )
         if args.database_identifier is not None:
             db = {"DBInstanceIdentifier": args.database_identifier}

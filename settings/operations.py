@@ -31,6 +31,14 @@ class MonitoringSettings(SettingsModel):
             "confirms its subscription once)."
         ),
     )
+    homes_alarm_gib: int = Field(
+        default=1000,
+        ge=1,
+        description=(
+            "`eks`: alarm when the students' homes on EFS hold more than this many GiB: EFS grows without a "
+            "limit, so this is where a runaway dataset (or a class's worth of model checkpoints) is caught."
+        ),
+    )
     chat_webhook_url: SecretStr | None = Field(
         default=None,
         description="A chat webhook (Slack, Teams, Mattermost) Alertmanager also posts alerts to, as a secret.",

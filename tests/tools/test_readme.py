@@ -1,6 +1,8 @@
 """The README tells the truth: its configuration reference is the settings model's, and the
 numbers and commands it quotes are the code's."""
 
+import subprocess
+
 from charts.alerts import alert_rules
 from settings import settings_from_config
 from settings.capacity import stack_capacity
@@ -27,6 +29,14 @@ def test_the_reference_lists_every_setting_with_a_description() -> None:
 def test_the_prefix_limit_quoted_is_the_code_s() -> None:
     assert f"at most {MAX_PREFIX_LENGTH} characters" in PROSE
     assert f"`{TIGHTEST.shape}` must fit in {TIGHTEST.limit}" in PROSE
+
+
+def test_the_ci_entry_point_is_valid_bash_that_runs_make_test() -> None:
+    """CI runs `.ci/run` with bash on a clean clone: a syntax error there is a red build, not a test."""
+    run = ROOT / ".ci" / "run"
+    checked = subprocess.run(["bash", "-n", str(run)], capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stderr
+    assert run.read_text().rstrip().endswith("make test")
 
 
 def test_the_quick_start_commands_exist() -> None:
