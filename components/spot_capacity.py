@@ -10,10 +10,12 @@ Invariants guarded here:
   in its zone; each group is 100% spot over a diversified list of types;
 - a new AMI or launch template rolls out through an instance refresh that starts new nodes
   before it stops old ones; every termination (refresh, scale-in, rebalance) waits at a
-  lifecycle hook, where the node termination handler drains the node before it goes.
+  lifecycle hook, where the node termination handler drains the node before it goes;
+- with a class calendar, scheduled actions raise every group's minimum ahead of a class and
+  lower it after, and `pulumi up` leaves the minimum they set alone.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -24,6 +26,7 @@ from components.eks_cluster import EksCluster
 from components.iam_roles import node_role
 from components.node_bootstrap import ClusterEndpoint, user_data
 from contracts import USER_NODE_LABELS, USER_NODE_TAINTS, autoscaler_discovery_tags, termination_handler_tag
+from settings.calendar import ScheduledMinimum
 from settings.cluster import UserNodesSettings
 
 _AUTOSCALER = "k8s.io/cluster-autoscaler"
@@ -73,6 +76,10 @@ class SpotCapacityArgs:
     platform_tags: dict[str, str]
     node_name: str
     """Physical name of the role, the launch template and (with the zone) each group."""
+    class_holds: Sequence[ScheduledMinimum] = ()
+    """When each group's minimum rises ahead of a class, and falls after (settings/calendar.py)."""
+    time_zone: str = "UTC"
+    """The class calendar's clock."""
 
 
 class SpotCapacity(pulumi.ComponentResource):
@@ -135,6 +142,20 @@ class SpotCapacity(pulumi.ComponentResource):
                 default_result="CONTINUE",
                 opts=child,
             )
+            for hold in args.class_holds:
+                # A size left unset would be set to 0: -1 leaves the maximum and desired alone
+                # (Auto Scaling raises desired to a new minimum by itself).
+                aws.autoscaling.Schedule(
+                    f"{name}-{zone}-{hold.name}",
+                    scheduled_action_name=f"{group_name}-{hold.name}",
+                    autoscaling_group_name=group.name,
+                    recurrence=hold.recurrence,
+                    time_zone=args.time_zone,
+                    min_size=hold.per_zone,
+                    max_size=-1,
+                    desired_capacity=-1,
+                    opts=child,
+                )
             groups.append(group)
             hooks.append(hook)
         self.group_names = pulumi.Output.all(*(g.name for g in groups))
@@ -201,7 +222,8 @@ class SpotCapacity(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[access, *args.cluster.addons],
-                # cluster-autoscaler owns the size once the group exists.
-                ignore_changes=["desiredCapacity"],
+                # cluster-autoscaler owns the size once the group exists; with a class calendar the
+                # scheduled actions own the minimum, which `pulumi up` must not set back.
+                ignore_changes=["desiredCapacity", *(["minSize"] if args.class_holds else [])],
             ),
         )

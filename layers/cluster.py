@@ -152,6 +152,8 @@ def _eks(settings: StackSettings) -> EksHandle:
             cluster=eks,
             platform_tags=settings.aws_tags,
             node_name=settings.name("user-nodes"),
+            class_holds=settings.class_holds,
+            time_zone=settings.calendar.time_zone,
         ),
         opts=on_aws,
     )

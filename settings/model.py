@@ -6,12 +6,20 @@ everything a user can get wrong is caught by a field type, a field validator or 
 these fields, so every field has a description saying what it is, its unit and why its default.
 """
 
+import math
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-from settings.capacity import ebs_volume_attach_limit
+from settings.calendar import (
+    CalendarSettings,
+    ScheduledMinimum,
+    nodes_per_zone,
+    scheduled_minimums,
+    weekly_holds,
+)
+from settings.capacity import ebs_volume_attach_limit, stack_capacity
 from settings.cluster import ClusterMode, ClusterSettings
 from settings.hub import OAUTH, SHARED_FILESYSTEMS, Authenticator, HubSettings, StorageKind
 from settings.naming import prefix_problems, prefixed
@@ -84,6 +92,10 @@ class StackConfig(SettingsModel):
     )
     backup: BackupSettings = Field(default_factory=BackupSettings, description="`eks`: backups of students' homes.")
     budget: BudgetSettings = Field(default_factory=BudgetSettings, description="`eks`: what the stack may cost.")
+    calendar: CalendarSettings = Field(
+        default_factory=CalendarSettings,
+        description="`eks`: the week's classes; user nodes are held for each ahead of its start.",
+    )
 
     @model_validator(mode="after")
     def _login_fits_the_tier(self) -> Self:
@@ -179,7 +191,7 @@ class StackConfig(SettingsModel):
 
     @model_validator(mode="after")
     def _aws_operations_only_for_eks(self) -> Self:
-        for key in ("backup", "budget"):
+        for key in ("backup", "budget", "calendar"):
             if key in self.model_fields_set and self.cluster.mode is not ClusterMode.EKS:
                 raise KeyedError(
                     key, f"does not apply in cluster mode {self.cluster.mode.value}: no AWS account is used"
@@ -282,12 +294,17 @@ class StackSettings(StackConfig):
 
     @property
     def user_placeholders(self) -> int:
+        """As configured; else the tier's, or a tenth of the largest class (the held nodes take the
+        class itself; placeholders keep room for the late and for the next class's early students)."""
         configured = self.hub.placeholders
-        return self.policy.user_placeholders if configured is None else configured
+        if configured is not None:
+            return configured
+        return max(self.policy.user_placeholders, math.ceil(self.largest_class / 10))
 
     @property
     def concurrent_spawn_limit(self) -> int:
-        return self.hub.concurrent_spawn_limit or self.policy.concurrent_spawn_limit
+        """As configured; else the tier's, or the largest class, which starts together."""
+        return self.hub.concurrent_spawn_limit or max(self.policy.concurrent_spawn_limit, self.largest_class)
 
     @property
     def idle_timeout_minutes(self) -> int:
@@ -296,6 +313,42 @@ class StackSettings(StackConfig):
     @property
     def max_age_hours(self) -> int:
         return self.hub.max_age_hours or self.policy.max_age_hours
+
+    @model_validator(mode="after")
+    def _calendar_fits_the_groups(self) -> Self:
+        if not self.calendar.sessions or self.cluster.mode is not ClusterMode.EKS:
+            return self
+        per_node, zones = stack_capacity(self).students, self.zone_count
+        most = self.cluster.user_nodes.max_per_zone
+        for index, session in enumerate(self.calendar.sessions):
+            needed = nodes_per_zone(session.students, per_node, zones)
+            if needed > most:
+                raise KeyedError(
+                    f"calendar.sessions[{index}].students",
+                    f"needs {needed} user nodes per zone ({per_node} students a node, {zones} zones), "
+                    f"more than cluster.userNodes.maxPerZone {most}",
+                    session.students,
+                )
+        return self
+
+    @property
+    def zone_count(self) -> int:
+        """The zones the user nodes run in: one spot group each."""
+        existing = self.network.existing
+        return len(existing.private_subnet_ids) if existing else self.network.availability_zone_count
+
+    @property
+    def class_holds(self) -> list[ScheduledMinimum]:
+        """The scheduled minimums of every spot group, from the class calendar (none without one)."""
+        holds = weekly_holds(
+            self.calendar, stack_capacity(self).students, self.zone_count, self.cluster.user_nodes.min_per_zone
+        )
+        return scheduled_minimums(holds)
+
+    @property
+    def largest_class(self) -> int:
+        """Students of the calendar's largest session; 0 without a calendar."""
+        return max((s.students for s in self.calendar.sessions), default=0)
 
     @property
     def monitoring_enabled(self) -> bool:

@@ -12,6 +12,7 @@ from tests.support import CERTIFICATE, PROJECT, RunConfig
 from tools.plan.mocks import AwsLikeMocks
 
 PLAIN_OAUTH = {"auth": {"authenticator": "github", "clientId": "id", "clientSecret": "a-client-secret"}}
+CLASS = {"name": "med101", "days": ["mon"], "start": "09:00", "end": "11:00", "students": 200}
 GOOD_HUB = {"auth": {"authenticator": "shared-password", "sharedPassword": "a-password-for-tests"}}
 GOOD = {
     "tier": "development",
@@ -225,6 +226,15 @@ BAD_INPUTS = [
         "hub.storage.efs",
         "applies to kind efs",
     ),
+    # The class calendar
+    ({"calendar": {"sessions": [CLASS | {"end": "08:00"}]}}, "calendar.sessions[0].end", "after start 09:00"),
+    ({"calendar": {"timeZone": "Mars/Olympus_Mons", "sessions": [CLASS]}}, "calendar.timeZone", "IANA"),
+    ({"calendar": {"sessions": [CLASS | {"students": 3000}]}}, "calendar.sessions[0].students", "maxPerZone 8"),
+    # YAML 1.1 reads an unquoted 09:00 as the number 540
+    ({"calendar": {"sessions": [CLASS | {"start": 540}]}}, "calendar.sessions[0].start", "string"),
+    ({"calendar": {"sessions": [CLASS | {"days": ["mon", "monday"]}]}}, "calendar.sessions[0].days[1]", "'mon'"),
+    ({"calendar": {"sessions": [CLASS, CLASS]}}, "calendar.sessions", "twice"),
+    ({"cluster": {"mode": "kubeconfig"}, "calendar": {"sessions": [CLASS]}}, "calendar", "does not apply"),
     (
         {"prerequisites": {"ebsCsiDriver": {"enabled": False}}, "hub": {**GOOD_HUB, "database": {"kind": "sqlite"}}},
         "hub.database.kind",

@@ -5,6 +5,7 @@ import subprocess
 
 from charts.alerts import alert_rules
 from settings import settings_from_config
+from settings.calendar import session_lines
 from settings.capacity import stack_capacity
 from settings.naming import MAX_PREFIX_LENGTH, TIGHTEST
 from tools.plan.config_reference import reference_table, with_reference
@@ -57,3 +58,17 @@ def test_every_alert_is_explained() -> None:
     for group in alert_rules("prod", "prod-hub"):
         for rule in group["rules"]:
             assert f"`{rule['alert']}`" in PROSE, rule["alert"]
+
+
+def test_the_class_calendar_quoted_is_the_plan_s() -> None:
+    config = read_stack_config("prod")
+    settings = settings_from_config(config.project, "prod", config.values, config.secret_keys)
+    lines = session_lines(
+        settings.calendar,
+        stack_capacity(settings).students,
+        settings.zone_count,
+        settings.cluster.user_nodes.min_per_zone,
+    )
+    assert lines
+    for line in lines:
+        assert f"`{line}`" in PROSE, line

@@ -289,6 +289,8 @@ class Registration(NamedTuple):
     inputs: dict[str, Any]
     read: bool = False
     """Read, not created: a StackReference or a `get` of an existing resource."""
+    ignore_changes: tuple[str, ...] = ()
+    """Inputs a later `pulumi up` leaves as they are in the cloud (the resource option)."""
 
 
 class RecordingMonitor(MockMonitor):
@@ -350,4 +352,5 @@ class RecordingMonitor(MockMonitor):
             custom=custom,
             inputs=mark_secrets(deserialize_properties(properties, keep_unknowns=True)),
             read=read,
+            ignore_changes=tuple(getattr(request, "ignoreChanges", ())),
         )

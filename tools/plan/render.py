@@ -22,6 +22,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from charts.dashboards import MissingDashboardsError
 from settings import SettingsError, settings_from_config
+from settings.calendar import session_lines
 from settings.capacity import stack_capacity
 from settings.cluster import ClusterMode
 from settings.resilience import zone_line
@@ -125,7 +126,16 @@ def _capacity_lines(run: ProgramRun) -> list[str]:
     settings = settings_from_config(config.project, config.stack, config.values, config.secret_keys)
     lines = ["", zone_line(settings)]
     if settings.cluster.mode is ClusterMode.EKS:
-        lines.append(stack_capacity(settings).line())
+        capacity = stack_capacity(settings)
+        lines.append(capacity.line())
+        calendar = settings.calendar
+        base = settings.cluster.user_nodes.min_per_zone
+        lines += session_lines(calendar, capacity.students, settings.zone_count, base)
+        for hold in settings.class_holds:
+            lines.append(
+                f"  every user group's minimum: {hold.per_zone} per zone at {hold.clock} {calendar.time_zone} "
+                f"on {','.join(hold.days)}"
+            )
     return lines
 
 
