@@ -36,6 +36,16 @@ SECRET_ENVIRONMENT = {
 METRICS_SERVICE = "prometheus"
 
 HEALTH_CHECK_SERVICE = "health-check"
+# What the health check and the load test may do with the health-check service's token: make
+# and remove users, start and stop their servers, and reach those servers (contents, kernels) with
+# the service's own token. No `tokens`: they never mint a token for a user. The local test hub
+# (tools/local_hub) loads this very role, so a scope the chart lacks fails the tests too.
+HEALTH_CHECK_ROLE = {
+    HEALTH_CHECK_SERVICE: {
+        "services": [HEALTH_CHECK_SERVICE],
+        "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users"],
+    }
+}
 # A new node, then a multi-GB image pull: more than KubeSpawner's default 300 s at the start of a class.
 SERVER_START_TIMEOUT_SECONDS = 600
 SECRET_VERSION_ANNOTATION = "jupyterhub-platform/secrets-version"
@@ -231,13 +241,7 @@ def _hub(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
         # The health check's service: z2jh generates its token into the hub's Secret, where the
         # delivery workflow reads it (`hub.services.health-check.apiToken`).
         "services": {HEALTH_CHECK_SERVICE: {}},
-        "loadRoles": {
-            HEALTH_CHECK_SERVICE: {
-                "services": [HEALTH_CHECK_SERVICE],
-                "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users"],
-            },
-            **_metrics_role(facts),
-        },
+        "loadRoles": {**HEALTH_CHECK_ROLE, **_metrics_role(facts)},
         # Beyond this many starting at once the hub refuses a start (429, retry in 30-60 s); sized
         # for the largest class that starts together.
         "concurrentSpawnLimit": options.concurrent_spawn_limit,

@@ -64,11 +64,11 @@ class Student:
         self.token = ""
 
     async def run(self, deadline: float) -> None:
-        admin = self.options.token
+        # The service's own token does everything: it may make users and reach their servers
+        # (access:servers); minting a token per user would need a scope the chart does not grant.
+        admin = self.token = self.options.token
         started = time.monotonic()
         await self.hub.call("POST", f"/hub/api/users/{self.name}", admin)
-        minted = await self.hub.call("POST", f"/hub/api/users/{self.name}/tokens", admin, {"note": "load test"})
-        self.token = minted["token"]
         self.m.record("login", time.monotonic() - started)
 
         started = time.monotonic()

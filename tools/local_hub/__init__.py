@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from charts.jupyterhub import HEALTH_CHECK_ROLE, HEALTH_CHECK_SERVICE
 from contracts import environment_banner
 from tools.plan.stack_config import ROOT
 
@@ -126,21 +127,9 @@ def local_hub(
             c.OwnPortSpawner.home_dir_template = "{folder}/home/{{username}}"
             c.JupyterHub.authenticator_class = "dummy"  # no system users; the check uses a token
             c.Authenticator.allow_all = True
-            c.JupyterHub.services = [{{"name": "health-check", "api_token": {TOKEN!r}}}]
-            c.JupyterHub.load_roles = [
-                {{
-                    "name": "health-check",
-                    "services": ["health-check"],
-                    "scopes": [
-                        "admin:users",
-                        "admin:servers",
-                        "access:servers",
-                        "list:users",
-                        "read:users",
-                        "tokens",
-                    ],
-                }}
-            ]
+            c.JupyterHub.services = [{{"name": {HEALTH_CHECK_SERVICE!r}, "api_token": {TOKEN!r}}}]
+            # the chart's own role for the service, not a copy: a scope it lacks fails here too
+            c.JupyterHub.load_roles = {[{"name": name, **role} for name, role in HEALTH_CHECK_ROLE.items()]!r}
             """
         )
     )
