@@ -58,7 +58,7 @@ plan: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m tools.plan.bench
 
-## bench-loadtest: the load generator's CPU and memory per student, 50 students on a local hub
+## bench-loadtest: a class of 100 arriving at a local hub: time to notebook and the generator's cost per student
 bench-loadtest: $(STAMP) $(PROXY)
 	$(PY) -m tools.loadtest.bench
 

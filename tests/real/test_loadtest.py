@@ -1,9 +1,22 @@
-"""The load test for real, against a JupyterHub on this machine: students complete, the report
-has every field, nothing is left behind, and broken notebooks or dead hubs fail clearly."""
+"""The load test for real, against a JupyterHub on this machine, driven by Locust as it runs in CI:
+a class of protocol and browser students (a master and two workers) all get in, throttled starts
+are waited out, broken notebooks and dead or production hubs fail clearly, Ctrl-C keeps the
+results and removes the users.
 
-import asyncio
+Sources: Locust 2.x (a LoadTestShape's `tick` returns users and spawn rate, or None to stop; the
+`quitting` event may set `environment.process_exit_code`; `--csv` and `--html` write the reports;
+`--master`/`--worker` distribute the users), and JupyterHub's 429 with Retry-After over its
+concurrent spawn limit (4 on this hub).
+"""
+
+import csv
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -12,68 +25,66 @@ from typing import Any
 import pytest
 
 from tools.loadtest.browser import CHROMIUM
-from tools.loadtest.options import Options
-from tools.loadtest.report import KINDS, GeneratorUsage, percentile, summary, table, write
-from tools.loadtest.run import LoadTestError, main, run, students_per_node
+from tools.loadtest.run import main
 from tools.local_hub import LocalHub
+from tools.plan.stack_config import ROOT
 
 
-def hub_users(hub: LocalHub) -> list[dict[str, Any]]:
+def hub_users(hub: LocalHub) -> set[str]:
     request = urllib.request.Request(f"{hub.url}/hub/api/users", headers={"Authorization": f"token {hub.token}"})
     with urllib.request.urlopen(request, timeout=10) as response:
-        users: list[dict[str, Any]] = json.loads(response.read())
-        return users
+        return {u["name"] for u in json.loads(response.read())}
 
 
-def test_ten_protocol_students_and_a_browser_student_complete(hub: LocalHub, tmp_path: Path) -> None:
+def run_class(hub: LocalHub, report: Path, *flags: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, dict[str, Any]]:
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", hub.token)
+    code = main([hub.url, "--report", str(report), "--think", "2", *flags])
+    return code, json.loads((report / "summary.json").read_text())
+
+
+def test_a_class_of_protocol_and_browser_students_all_get_in(
+    hub: LocalHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install chromium`; .ci/run does)")
-    before = {u["name"] for u in hub_users(hub)}
-    options = Options(
-        hub.url, hub.token, students=11, duration=15, ramp_up_per_second=2, think_seconds=3, browser_students=1
-    )
-    usage = GeneratorUsage()
-    measurements = asyncio.run(asyncio.wait_for(run(options, quiet=True), timeout=240))
-    report = summary(measurements, usage.per_student(options.students), measurements.per_node)
-    assert report["students"] == {"started": 11, "completed": 11, "failed": 0}, (
-        report["errors"],
-        hub.log.read_text()[-3000:],
-    )
-    assert report["errors"] == {} and report["error_rate"] == 0
-    for kind in KINDS:
-        assert report["latency_seconds"][kind]["count"] >= 11, kind
-        assert set(report["latency_seconds"][kind]) == {"count", "p50", "p95", "p99", "max"}
-    json_path, png_path = write(report, measurements, tmp_path)
-    assert json.loads(json_path.read_text())["students"]["completed"] == 11
-    assert png_path.read_bytes().startswith(b"\x89PNG")
-    assert "cell round trip" in table(report)
-    # nothing left behind: no user of this run, and only the users that were there before
-    assert {u["name"] for u in hub_users(hub)} == before
+    before = hub_users(hub)
+    flags = ["--students", "6", "--browser-students", "1", "--arrive-within", "3", "--hold", "12", "--workers", "2"]
+    code, summary = run_class(hub, tmp_path, *flags, monkeypatch=monkeypatch)
+    assert code == 0, summary
+    assert summary["students"] == {"arrived": 6, "got a server": 6, "never got a server": 0}, summary["errors"]
+    assert summary["time to notebook seconds"]["count"] == 6  # the browser student's first run included
+    assert summary["browser notebook run seconds"]["count"] >= 1 and summary["cell seconds"]["count"] >= 5 * 3
+    assert summary["cell failures"] == 0 and summary["errors"] == {}
+    # Locust's own reports: a row per step, and the HTML report
+    with (tmp_path / "stats_stats.csv").open() as table:
+        rows = {(row["Type"], row["Name"]) for row in csv.DictReader(table)}
+    assert {("student", "server start"), ("student", "time to notebook"), ("kernel", "cell")} <= rows
+    assert ("browser", "notebook run") in rows
+    assert (tmp_path / "report.html").read_text().startswith("<!DOCTYPE html>")
+    # the generator counted the browser too: a Chromium is hundreds of MiB
+    assert summary["generator"]["peak_memory_mib"] > 300
+    assert hub_users(hub) == before and summary["users left behind"] == 0
 
 
-def test_students_the_hub_throttles_retry_and_all_get_in(hub: LocalHub) -> None:
-    """JupyterHub answers 429 over `concurrent_spawn_limit` (4 on this hub), with a Retry-After
-    hint (jupyterhub/handlers/base.py `spawn_single_user`); a student then waits and asks again."""
-    options = Options(hub.url, hub.token, students=8, duration=5, ramp_up_per_second=20, think_seconds=1)
-    usage = GeneratorUsage()
-    measurements = asyncio.run(asyncio.wait_for(run(options, quiet=True), timeout=240))
-    report = summary(measurements, usage.per_student(options.students), measurements.per_node)
-    assert report["students"] == {"started": 8, "completed": 8, "failed": 0}, report["errors"]
-    assert report["throttled"]["retries"] > 0 and report["throttled"]["students"] > 0, report["throttled"]
-    assert "throttled" in table(report)
+def test_throttled_starts_are_waited_out(hub: LocalHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    flags = ["--students", "6", "--arrive-within", "1", "--hold", "3"]
+    code, summary = run_class(hub, tmp_path, *flags, monkeypatch=monkeypatch)
+    assert code == 0, summary
+    assert summary["throttled"] > 0 and summary["students"]["got a server"] == 6, summary
 
 
-def test_a_broken_notebook_fails_its_students_without_hanging(hub: LocalHub) -> None:
-    options = Options(hub.url, hub.token, students=2, duration=10, ramp_up_per_second=4, think_seconds=1,
-                      cells=("1 / 0",))  # fmt: skip
-    measurements = asyncio.run(asyncio.wait_for(run(options, quiet=True), timeout=180))
-    assert measurements.errors["cell failed"] == 2 and measurements.students_failed == 2
-    assert not [u for u in hub_users(hub) if u["name"].startswith(f"loadtest-{options.run_id}")]
+def test_a_broken_notebook_fails_the_run(hub: LocalHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tools.loadtest.run.DEFAULT_CELLS", ("1 / 0",))
+    code, summary = run_class(hub, tmp_path, "--students", "2", "--arrive-within", "1", "--hold", "10",
+                              monkeypatch=monkeypatch)  # fmt: skip
+    assert code == 1 and summary["cell failures"] == 2, summary
+    assert not {u for u in hub_users(hub) if u.startswith("loadtest-")}
 
 
-def test_a_dead_hub_is_a_clear_failure() -> None:
-    with pytest.raises(LoadTestError, match="does not answer"):
-        asyncio.run(asyncio.wait_for(run(Options("http://127.0.0.1:9", "token"), quiet=True), timeout=60))
+def test_a_dead_hub_is_a_clear_failure(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "token")
+    assert main(["http://127.0.0.1:9"]) == 2
+    assert "does not answer" in capsys.readouterr().err
 
 
 class _ProductionLoginPage(BaseHTTPRequestHandler):
@@ -86,42 +97,40 @@ class _ProductionLoginPage(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_production_hub_is_refused_unless_forced() -> None:
+def test_a_production_hub_is_refused_unless_forced(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     server = HTTPServer(("127.0.0.1", 0), _ProductionLoginPage)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "token")
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
-        with pytest.raises(LoadTestError, match="looks like a production hub"):
-            asyncio.run(run(Options(url, "token", students=1, duration=1), quiet=True))
+        assert main([f"http://127.0.0.1:{server.server_address[1]}"]) == 2
+        assert "looks like a production hub" in capsys.readouterr().err
     finally:
         server.shutdown()
 
 
 @pytest.mark.parametrize(
-    ("flags", "words"), [(["--students", "501"], "--students"), (["--duration", "4000"], "--duration")]
+    ("flags", "words"),
+    [(["--students", "501"], "--students"), (["--hold", "4000"], "--hold"), (["--browser-students", "20"], "browser")],
 )
-def test_students_and_duration_are_capped(
-    flags: list[str], words: str, monkeypatch: pytest.MonkeyPatch, capsys: Any
-) -> None:
+def test_the_load_is_capped(flags: list[str], words: str, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "token")
     assert main(["http://127.0.0.1:9", *flags]) == 2
     assert words in capsys.readouterr().err
 
 
-def test_percentiles_are_nearest_rank() -> None:
-    values = [float(v) for v in range(1, 101)]
-    assert (percentile(values, 0.5), percentile(values, 0.95), percentile(values, 0.99)) == (50.0, 95.0, 99.0)
-    assert percentile([3.0], 0.99) == 3.0
-
-
-def test_students_per_node_counts_only_this_run() -> None:
-    pods = {
-        "items": [
-            {"metadata": {"name": "dev-jupyter-loadtest-abc123-000"}, "spec": {"nodeName": "node-a"}},
-            {"metadata": {"name": "dev-jupyter-loadtest-abc123-001"}, "spec": {"nodeName": "node-a"}},
-            {"metadata": {"name": "dev-jupyter-loadtest-abc123-002"}, "spec": {"nodeName": "node-b"}},
-            {"metadata": {"name": "dev-jupyter-alice"}, "spec": {"nodeName": "node-b"}},
-            {"metadata": {"name": "dev-jupyter-loadtest-zzz999-000"}, "spec": {"nodeName": "node-b"}},
-        ]
-    }
-    assert students_per_node(pods, "abc123") == {"node-a": 2, "node-b": 1}
+def test_ctrl_c_keeps_the_results_and_removes_the_users(hub: LocalHub, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "tools.loadtest", hub.url, "--students", "3", "--arrive-within", "1",
+               "--hold", "600", "--think", "1", "--report", str(tmp_path)]  # fmt: skip
+    environment = {**os.environ, "JUPYTERHUB_API_TOKEN": hub.token, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len({u for u in hub_users(hub) if u.startswith("loadtest-")}) < 3:
+        time.sleep(1)
+    time.sleep(8)  # the students work a little
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole group, as in a terminal
+    process.wait(timeout=180)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["students"]["arrived"] == 3 and summary["cell seconds"]["count"] > 0, summary
+    assert not {u for u in hub_users(hub) if u.startswith("loadtest-")}

@@ -2,19 +2,28 @@
 page and JupyterLab, running all cells from the menu, so the numbers include what a person sees.
 
 The browser logs in with the hub's login form (the shared password of development and review
-stacks, from LOADTEST_PASSWORD); the hub then makes the user and starts the server.
+stacks, from LOADTEST_PASSWORD); the hub then makes the user and starts the server. It runs as a
+process of its own, started by the Locust user BrowserStudent (tools/loadtest/locustfile.py),
+and reports each step as a line of JSON; SIGTERM ends it after the notebook run under way.
 """
 
+import argparse
 import asyncio
+import json
+import os
 import re
+import signal
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from tools.loadtest.options import Options
-from tools.loadtest.report import Measurements
+from tools.loadtest.classroom import NOTEBOOK, TOKEN_VARIABLE, Hub, StudentError, notebook
+
+PASSWORD_VARIABLE = "LOADTEST_PASSWORD"
 
 CHROMIUM = "/usr/bin/chromium"
 # Chromium's own connections (updates, sync) go nowhere on a closed network: switched off.
@@ -34,7 +43,14 @@ _THROTTLED = re.compile(r"Too many users trying to log in right now\. Try again 
 _LOOK_EVERY_MS = 2_000
 
 
-async def _until_the_server_page(page: Page, name: str, options: Options, m: Measurements) -> None:
+@dataclass(frozen=True)
+class Options:
+    cells: tuple[str, ...]
+    think: float
+    start_timeout: float
+
+
+async def _until_the_server_page(page: Page, name: str, url: str, options: Options, report: "Report") -> None:
     """Wait for the browser to reach the user's server; a throttled start is asked for again after
     the wait the hub's page names, as a student would."""
     deadline = time.monotonic() + options.start_timeout
@@ -45,58 +61,92 @@ async def _until_the_server_page(page: Page, name: str, options: Options, m: Mea
         except PlaywrightTimeoutError:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{name}'s server page did not open within {options.start_timeout:.0f} s") from None
-            throttled = _THROTTLED.search(await page.content())
+            try:
+                throttled = _THROTTLED.search(await page.content())
+            except PlaywrightError:  # the page is navigating (to the server, with luck): look again
+                continue
             if throttled:
-                m.throttled(name)
                 wait = int(throttled.group(1)) * (60 if throttled.group(2) == "minutes" else 1)
+                report.throttled(wait)
                 await asyncio.sleep(wait)
-                await page.goto(f"{options.url}/hub/spawn/{name}")
+                await page.goto(f"{url}/hub/spawn/{name}")
 
 
-async def browser_student(
-    name: str,
-    options: Options,
-    m: Measurements,
-    deadline: float,
-    put_notebook: Callable[[str], Awaitable[str]],
-) -> None:
-    """One student in Chromium; `put_notebook(name)` puts the notebook in place and returns its path."""
+class Report:
+    """Each step as one JSON line on standard output, for the Locust user that started this process."""
+
+    def step(self, name: str, seconds: float, **extra: object) -> None:
+        print(json.dumps({"step": name, "seconds": round(seconds, 3), **extra}), flush=True)
+
+    def throttled(self, wait: float) -> None:
+        self.step("throttled", wait)
+
+
+async def browser_student(url: str, name: str, options: Options, report: Report, stop: asyncio.Event) -> None:
+    """One student in Chromium, from the login form to running the notebook until told to stop."""
+    hub = Hub(url, os.environ[TOKEN_VARIABLE])
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         try:
             page = await browser.new_page()
             page.set_default_timeout(options.start_timeout * 1000)
             started = time.monotonic()
-            await page.goto(f"{options.url}/hub/login")
+            await page.goto(f"{url}/hub/login")
             await page.fill("#username_input", name)
-            await page.fill("#password_input", options.password or "any-password")
+            await page.fill("#password_input", os.environ.get(PASSWORD_VARIABLE) or "any-password")
             await page.click("#login_submit")
-            await _until_the_server_page(page, name, options, m)
-            m.record("login", time.monotonic() - started)
+            await _until_the_server_page(page, name, url, options, report)
+            report.step("login", time.monotonic() - started)
             started = time.monotonic()
-            path = await put_notebook(name)
-            await page.goto(f"{options.url}/user/{name}/lab/tree/{path}")
+            # the browser may land on the server's URL before the hub calls it ready
+            await asyncio.to_thread(hub.start_server, name, options.start_timeout, report.throttled, time.sleep)
+            body = {"type": "notebook", "content": notebook(options.cells)}
+            await asyncio.to_thread(hub.call, "PUT", f"/user/{name}/api/contents/{NOTEBOOK}", body)
+            await page.goto(f"{url}/user/{name}/lab/tree/{NOTEBOOK}")
             # the status bar says the kernel is idle: the toolbar's indicator says so too early
             await page.get_by_text("| Idle").first.wait_for()
-            m.record("server start", time.monotonic() - started)
-            m.students_active += 1
-            first, started = True, time.monotonic()
-            try:
-                while True:  # at least one run, however late the browser got there
-                    run_started = time.monotonic()
-                    await page.get_by_role("menuitem", name="Run", exact=True).click()
-                    await page.get_by_text("Run All Cells", exact=True).click()
-                    await page.get_by_text(DONE_MARKER).last.wait_for()
-                    m.record("cell round trip", time.monotonic() - run_started)
-                    if first:
-                        m.record("first cell", time.monotonic() - started)
-                        first = False
-                    if time.monotonic() >= deadline:
-                        break
-                    await page.get_by_role("menuitem", name="Edit", exact=True).click()
-                    await page.get_by_text("Clear Outputs of All Cells", exact=True).click()
-                    await asyncio.sleep(min(options.think_seconds, max(deadline - time.monotonic(), 0)))
-            finally:
-                m.students_active -= 1
+            report.step("server start", time.monotonic() - started)
+            first = True
+            while True:  # at least one run, however late the browser got there
+                run_started = time.monotonic()
+                await page.get_by_role("menuitem", name="Run", exact=True).click()
+                await page.get_by_text("Run All Cells", exact=True).click()
+                await page.get_by_text(DONE_MARKER).last.wait_for()
+                report.step("notebook run", time.monotonic() - run_started, **({"first": True} if first else {}))
+                first = False
+                await page.get_by_role("menuitem", name="Edit", exact=True).click()
+                await page.get_by_text("Clear Outputs of All Cells", exact=True).click()
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=options.think)
+                    return
+                except TimeoutError:
+                    pass
         finally:
             await browser.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.loadtest.browser", description=__doc__.split("\n\n")[0])
+    parser.add_argument("url")
+    parser.add_argument("user")
+    parser.add_argument("--cells", required=True, help="the notebook's cells, a JSON list")
+    parser.add_argument("--think", type=float, default=10)
+    parser.add_argument("--start-timeout", type=float, default=660)
+    args = parser.parse_args(argv)
+    options = Options(tuple(json.loads(args.cells)), args.think, args.start_timeout)
+    report = Report()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        try:
+            await browser_student(args.url.rstrip("/"), args.user, options, report, stop)
+        except (PlaywrightError, StudentError, OSError) as error:
+            report.step("error", 0, error=str(error).splitlines()[0])
+
+    asyncio.run(run())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,284 +1,232 @@
-"""How many students does a hub hold? `python -m tools.loadtest URL [options]`.
+"""`python -m tools.loadtest URL`: a class arriving at a hub, the students driven by Locust.
 
-Simulated students, each: a user of its own (made with the admin token in JUPYTERHUB_API_TOKEN,
-which mints the student's own token), a server, a small notebook put in place, then all the
-notebook's cells run over and over through the Jupyter server's REST and kernel websocket
-protocols, with think time between runs, until the test's time is up. `--browser-students`
-runs some of them through a real browser instead (see tools/loadtest_browser.py).
-
-Every user it made is deleted at the end (their servers stopped), also on Ctrl-C, unless
-`--keep`; it never touches a user it did not make. It refuses a production hub (one without the
-environment banner non-production stacks show) unless `--force-production`, and caps students
-and duration. Exit 1 when the error rate or the cells' p95 exceeds the thresholds given.
+Before any student arrives it checks that the hub answers and is not production (its login page
+lacks the environment banner every other tier shows) unless `--force-production`, and caps the
+load. Then it runs Locust headless with the class-start shape (`--students` within
+`--arrive-within` seconds, then `--hold` seconds of work once all have a server;
+tools/loadtest/locustfile.py), in one
+process or as a master and `--workers` worker processes; Locust prints live statistics and writes
+its HTML report and CSV statistics into `--report`, with the run's summary (summary.json). When it
+ends, also on Ctrl-C, every user of the run is removed. The generator's own cost counts every
+process it started, browsers included. Exit 1 when more students than `--max-without-server`
+never got a server or a cell's 95th percentile is over `--max-cell-p95`; 2 on a usage error.
 """
 
 import argparse
-import asyncio
 import json
 import os
-import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tornado.httpclient import HTTPClientError, HTTPRequest
-from tornado.websocket import websocket_connect
+import psutil
 
 from contracts import ENVIRONMENT_BANNER_WORD
-from tools.loadtest.browser import DONE_MARKER, browser_student
-from tools.loadtest.options import DEFAULT_CELLS, NOTEBOOK, Options, notebook
-from tools.loadtest.report import GeneratorUsage, Measurements, summary, table, write
-from tools.ops.healthcheck import DEFAULT_START_TIMEOUT_SECONDS
-from tools.ops.hub_api import HubApi, ServerStartError
-from tools.ops.kernels import KernelError, execute
+from tools.loadtest.classroom import BROWSERS_VARIABLE, DEFAULT_CELLS, TOKEN_VARIABLE, Hub, StudentError
+from tools.plan.stack_config import ROOT
 
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 MAX_STUDENTS = 500
-MAX_DURATION_SECONDS = 3600
-TOKEN_VARIABLE = "JUPYTERHUB_API_TOKEN"
+MAX_SECONDS = 3600
 
 
 class LoadTestError(Exception):
-    """The load test cannot run: the message says why."""
+    pass
 
 
-async def refuse_production(hub: HubApi, force: bool) -> None:
-    """Non-production stacks show their environment on every page; production shows none."""
+def refuse_production(url: str, force: bool) -> None:
+    """The hub answers, and shows the environment banner of a non-production tier (or `force`)."""
     try:
-        response = await hub.client.fetch(f"{hub.url}/hub/login", raise_error=False, request_timeout=30)
-    except OSError as error:
-        raise LoadTestError(f"the hub at {hub.url} does not answer: {error}") from None
-    if response.code >= 500:
-        raise LoadTestError(f"the hub at {hub.url} does not answer ({response.code})")
-    if ENVIRONMENT_BANNER_WORD.encode() not in response.body.lower() and not force:
+        with urllib.request.urlopen(f"{url}/hub/login", timeout=30) as response:
+            page = response.read().decode(errors="replace")
+    except (urllib.error.URLError, OSError) as error:
+        raise LoadTestError(f"the hub at {url} does not answer: {error}") from None
+    if ENVIRONMENT_BANNER_WORD not in page and not force:
         raise LoadTestError(
-            f"{hub.url} looks like a production hub (no environment banner): refusing; "
+            f"{url} looks like a production hub (no environment banner): refusing; "
             "pass --force-production to load-test it anyway"
         )
 
 
-class Student:
-    def __init__(self, index: int, options: Options, hub: HubApi, measurements: Measurements) -> None:
-        self.name, self.options, self.hub, self.m = options.user(index), options, hub, measurements
-        self.token = ""
+@dataclass
+class GeneratorCost:
+    """CPU time and peak memory of every process the load test started (Locust's, the browser
+    students' and their Chromium), measured from outside them."""
 
-    async def run(self, deadline: float) -> None:
-        # The service's own token does everything: it may make users and reach their servers
-        # (access:servers); minting a token per user would need a scope the chart does not grant.
-        admin = self.token = self.options.token
-        started = time.monotonic()
-        await self.hub.call("POST", f"/hub/api/users/{self.name}", admin)
-        self.m.record("login", time.monotonic() - started)
+    started: list[int]
+    cpu_seconds: float = 0.0
+    peak_rss: int = 0
 
-        started = time.monotonic()
-        await self.hub.start_server(
-            self.name, admin, self.options.start_timeout, on_throttled=lambda _wait: self.m.throttled(self.name)
-        )
-        self.m.record("server start", time.monotonic() - started)
+    def watch(self, stop: threading.Event) -> None:
+        seen: dict[int, float] = {}
+        while not stop.wait(1.0):
+            rss = 0
+            tree = []
+            for pid in self.started:
+                try:
+                    root = psutil.Process(pid)
+                    tree += [root, *root.children(recursive=True)]
+                except psutil.Error:
+                    continue
+            for process in tree:
+                try:
+                    times = process.cpu_times()
+                    seen[process.pid] = times.user + times.system  # its own; a child is counted itself
+                    rss += process.memory_info().rss
+                except psutil.Error:
+                    continue
+            self.cpu_seconds = sum(seen.values())
+            self.peak_rss = max(self.peak_rss, rss)
 
-        base = f"/user/{self.name}"
-        await self.hub.call(
-            "PUT",
-            f"{base}/api/contents/{NOTEBOOK}",
-            self.token,
-            {"type": "notebook", "content": notebook(self.options.cells)},
-        )
-        kernel = await self.hub.call("POST", f"{base}/api/kernels", self.token)
-        socket_url = f"{self.hub.url.replace('http', 'ws', 1)}{base}/api/kernels/{kernel['id']}/channels"
-        connection = await websocket_connect(HTTPRequest(socket_url, headers={"Authorization": f"token {self.token}"}))
-        self.m.students_active += 1
-        first = True
-        started = time.monotonic()
+    def per_student(self, students: int, seconds: float) -> dict[str, float]:
+        return {
+            "cpu_percent_per_student": round(100 * self.cpu_seconds / max(seconds, 1) / max(students, 1), 3),
+            "memory_mib_per_student": round(self.peak_rss / 2**20 / max(students, 1), 2),
+            "cpu_seconds": round(self.cpu_seconds, 1),
+            "peak_memory_mib": round(self.peak_rss / 2**20, 1),
+        }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def locust_commands(args: argparse.Namespace, run_id: str, report: Path) -> list[list[str]]:
+    """The master (or the only process) first, then the workers."""
+    shared = [
+        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", args.url,
+        "--run-id", run_id, "--arrive-within", str(args.arrive_within), "--hold", str(args.hold),
+        "--think", str(args.think), "--start-timeout", str(args.start_timeout), "--cells", json.dumps(args.cells),
+        "--max-without-server", str(args.max_without_server), "--max-cell-p95", str(args.max_cell_p95),
+        "--loglevel", "WARNING",
+    ]  # fmt: skip
+    # The user classes by name: a class not named is not used (weights would mix them at random).
+    students = ["ProtocolStudent", *(["BrowserStudent"] if args.browser_students else [])]
+    main = [
+        *shared, *students, "--headless", "--users", str(args.students), "--summary", str(report / "summary.json"),
+        "--csv", str(report / "stats"), "--html", str(report / "report.html"), "--stop-timeout", "60",
+    ]  # fmt: skip
+    if not args.workers:
+        return [main]
+    port = _free_port()
+    master = [*main, "--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
+              "--expect-workers", str(args.workers)]  # fmt: skip
+    worker = [*shared, *students, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]
+    return [master, *([worker] * args.workers)]
+
+
+def run(args: argparse.Namespace, token: str) -> tuple[int, dict[str, Any]]:
+    refuse_production(args.url, args.force_production)
+    run_id = uuid.uuid4().hex[:6]
+    report = Path(args.report)
+    report.mkdir(parents=True, exist_ok=True)
+    environment = {**os.environ, TOKEN_VARIABLE: token, BROWSERS_VARIABLE: str(args.browser_students),
+                   "PYTHONPATH": str(ROOT)}  # fmt: skip
+    started = time.monotonic()
+    processes = [subprocess.Popen(command, env=environment) for command in locust_commands(args, run_id, report)]
+    cost, stop = GeneratorCost([p.pid for p in processes]), threading.Event()
+    watcher = threading.Thread(target=cost.watch, args=(stop,), daemon=True)
+    watcher.start()
+    try:
+        code = processes[0].wait()
+    except KeyboardInterrupt:
+        # Ctrl-C reached Locust's processes too (they are in this process group): they stop their
+        # users, write the reports and the summary of what was gathered so far. A second signal
+        # would cut that short, so this process only waits.
         try:
-            while True:  # every student runs the notebook at least once, however late it started
-                for code in self.options.cells:
-                    cell_started = time.monotonic()
-                    await asyncio.wait_for(execute(connection, code), timeout=120)
-                    self.m.record("cell round trip", time.monotonic() - cell_started)
-                    if first:
-                        self.m.record("first cell", time.monotonic() - started)
-                        first = False
-                if time.monotonic() >= deadline:
-                    break
-                await asyncio.sleep(min(self.options.think_seconds, max(deadline - time.monotonic(), 0)))
-        finally:
-            self.m.students_active -= 1
-            connection.close()
-
-
-async def _student(index: int, options: Options, hub: HubApi, m: Measurements, deadline: float) -> None:
-    m.students_started += 1
-    try:
-        if index < options.browser_students:
-
-            async def put_notebook(name: str) -> str:
-                # the browser may land on the server's URL before the hub calls it ready
-                await hub.start_server(name, options.token, options.start_timeout)
-                body = {"type": "notebook", "content": notebook(options.cells)}
-                await hub.call("PUT", f"/user/{name}/api/contents/{NOTEBOOK}", options.token, body)
-                return NOTEBOOK
-
-            await browser_student(options.user(index), options, m, deadline, put_notebook)
-        else:
-            await Student(index, options, hub, m).run(deadline)
-        m.students_done += 1
-    except KernelError:
-        m.error("cell failed")
-        m.students_failed += 1
-    except (LoadTestError, ServerStartError, HTTPClientError, OSError, TimeoutError) as error:
-        m.error(_kind(error))
-        m.students_failed += 1
-    except Exception as error:
-        m.error(f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}".rstrip(": "))
-        m.students_failed += 1
-
-
-def students_per_node(pods: dict[str, Any], run_id: str) -> dict[str, int]:
-    """This run's servers by node, from `kubectl get pods -o json`."""
-    counts: dict[str, int] = {}
-    for pod in pods.get("items", []):
-        if f"-loadtest-{run_id}-" in pod["metadata"]["name"] and pod.get("spec", {}).get("nodeName"):
-            counts[pod["spec"]["nodeName"]] = counts.get(pod["spec"]["nodeName"], 0) + 1
-    return counts
-
-
-def _read_cluster(namespace: str | None, run_id: str) -> dict[str, int] | None:
-    """Students per node if kubectl can read the hub's namespace; None otherwise."""
-    if namespace is None:
-        return None
-    try:
-        done = subprocess.run(
-            ["kubectl", "get", "pods", "--namespace", namespace, "--output", "json"],
-            capture_output=True, text=True, timeout=60, check=True,
-        )  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return students_per_node(json.loads(done.stdout), run_id)
-
-
-def _kind(error: Exception) -> str:
-    if isinstance(error, HTTPClientError):
-        return f"HTTP {error.code}"
-    if isinstance(error, TimeoutError):
-        return "timeout"
-    if isinstance(error, OSError):
-        return "connection"
-    return str(error)
-
-
-async def clean_up(options: Options, hub: HubApi) -> None:
-    """Stop and delete every user this run made: names with this run's id, and only those."""
-    users = await hub.call("GET", "/hub/api/users?limit=1000", options.token) or []
-    mine = [u["name"] for u in users if u["name"].startswith(f"loadtest-{options.run_id}-")]
-    await asyncio.gather(*(hub.remove_user(name, options.token) for name in mine))
-
-
-async def run(
-    options: Options, force_production: bool = False, quiet: bool = False, namespace: str | None = None
-) -> Measurements:
-    hub, m = HubApi(options.url, max_clients=2 * MAX_STUDENTS), Measurements()
-    await refuse_production(hub, force_production)
-    deadline = time.monotonic() + options.duration
-    tasks = []
-    try:
-        for index in range(options.students):
-            tasks.append(asyncio.create_task(_student(index, options, hub, m, deadline)))
-            await asyncio.sleep(1 / options.ramp_up_per_second)
-            m.sample()
-        while any(not t.done() for t in tasks):
-            await asyncio.sleep(1)
-            m.sample()
-            if not quiet and int(time.monotonic() - m.started_at) % 5 == 0:
-                print(m.progress(), flush=True)
-            if m.students_active == options.students and m.per_node is None:
-                m.per_node = _read_cluster(namespace, options.run_id)  # at full load
+            code = processes[0].wait(timeout=180)
+        except subprocess.TimeoutExpired:
+            processes[0].terminate()
+            code = processes[0].wait()
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if not options.keep:
-            await clean_up(options, hub)
-    return m
+        for process in processes[1:]:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        stop.set()
+        watcher.join()
+        left = clean_up(args.url, token, run_id)
+    summary_file = report / "summary.json"
+    summary: dict[str, Any] = json.loads(summary_file.read_text()) if summary_file.exists() else {}
+    summary["generator"] = cost.per_student(args.students, time.monotonic() - started)
+    summary["users left behind"] = left
+    summary_file.write_text(json.dumps(summary, indent=2))
+    return code, summary
+
+
+def clean_up(url: str, token: str, run_id: str) -> int:
+    """Remove every user this run made that a student did not remove itself; how many there were."""
+    hub = Hub(url, token)
+    try:
+        users = hub.users_of_run(run_id)
+        for user in users:
+            hub.remove_user(user, time.sleep)
+    except (StudentError, OSError):
+        return -1
+    return len(users)
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    students = summary.get("students", {})
+    arrived, served = students.get("arrived", 0), students.get("got a server", 0)
+    never, throttled = students.get("never got a server", 0), summary.get("throttled", 0)
+    print(f"\nStudents: {arrived} arrived, {served} got a server, {never} never did; {throttled} starts throttled")
+    for key in ("time to notebook seconds", "server start seconds", "cell seconds", "browser notebook run seconds"):
+        row = summary.get(key, {})
+        if row.get("count"):
+            print(f"  {key:<30} n={row['count']:<5} p50 {row['p50']:>7} p95 {row['p95']:>7} max {row['max']:>7}")
+    generator = summary["generator"]
+    print(f"Generator (every process it started): {generator['cpu_percent_per_student']}% of a core and "
+          f"{generator['memory_mib_per_student']} MiB per student")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.loadtest", description=__doc__.split("\n\n")[0])
-    parser.add_argument("url")
-    parser.add_argument("--students", type=int, default=10, help=f"simulated students (at most {MAX_STUDENTS})")
-    parser.add_argument(
-        "--duration", type=float, default=300, help=f"seconds of running cells (at most {MAX_DURATION_SECONDS})"
-    )
-    parser.add_argument("--ramp-up", type=float, default=1.0, help="students started per second")
-    parser.add_argument("--think", type=float, default=10.0, help="seconds between two runs of the notebook")
-    parser.add_argument("--notebook", type=Path, help="an .ipynb whose code cells to run (default: a small one)")
-    parser.add_argument(
-        "--start-timeout",
-        type=float,
-        default=DEFAULT_START_TIMEOUT_SECONDS,
-        help="seconds a student waits for a server, retries after throttling included",
-    )
-    parser.add_argument("--browser-students", type=int, default=0, help="how many students use a real browser")
-    parser.add_argument("--max-error-rate", type=float, default=0.01, help="fail above this share of errors")
-    parser.add_argument("--max-p95", type=float, default=5.0, help="fail above this p95 cell round trip, seconds")
-    parser.add_argument("--report", type=Path, default=Path("loadtest-report"), help="folder for the JSON and PNG")
-    parser.add_argument("--keep", action="store_true", help="keep the users and servers it made")
-    parser.add_argument("--namespace", help="the hub's namespace, to count students per node with kubectl")
-    parser.add_argument("--force-production", action="store_true", help="load-test a production hub anyway")
+    parser.add_argument("url", help="the hub's URL, like https://dev.hub.example.edu")
+    parser.add_argument("--students", type=int, default=10, help=f"the class (at most {MAX_STUDENTS})")
+    parser.add_argument("--arrive-within", type=float, default=60, help="seconds in which the class arrives")
+    parser.add_argument("--hold", type=float, default=120, help="seconds the class works after it arrived")
+    parser.add_argument("--browser-students", type=int, default=0, help="how many of them use Chromium")
+    parser.add_argument("--workers", type=int, default=0, help="Locust worker processes (0: one process)")
+    parser.add_argument("--think", type=float, default=10, help="seconds between a student's notebook runs")
+    parser.add_argument("--start-timeout", type=float, default=660, help="seconds a student waits for a server")
+    parser.add_argument("--max-without-server", type=int, default=0, help="students who may never get a server")
+    parser.add_argument("--max-cell-p95", type=float, default=10, help="seconds a cell's p95 may take")
+    parser.add_argument("--report", default="loadtest-report", help="folder for the reports")
+    parser.add_argument("--force-production", action="store_true", help="load-test a hub without the banner")
+    parser.set_defaults(cells=list(DEFAULT_CELLS))
     args = parser.parse_args(argv)
-    token = os.environ.get(TOKEN_VARIABLE)
+    args.url = args.url.rstrip("/")
     problems = []
-    if not token:
-        problems.append(f"set {TOKEN_VARIABLE} to an admin token of the hub (its health-check service's will do)")
     if not 1 <= args.students <= MAX_STUDENTS:
         problems.append(f"--students must be 1 to {MAX_STUDENTS}")
-    if not 1 <= args.duration <= MAX_DURATION_SECONDS:
-        problems.append(f"--duration must be 1 to {MAX_DURATION_SECONDS} seconds")
+    if not 0 < args.arrive_within + args.hold <= MAX_SECONDS:
+        problems.append(f"--arrive-within plus --hold must be at most {MAX_SECONDS} seconds")
+    if not 0 <= args.browser_students <= args.students:
+        problems.append("--browser-students must be 0 to --students")
+    token = os.environ.get(TOKEN_VARIABLE)
+    if not token:
+        problems.append(f"set {TOKEN_VARIABLE} to the token of the hub's health-check service")
     if problems:
-        print("\n".join(problems), file=sys.stderr)
+        print("; ".join(problems), file=sys.stderr)
         return 2
-    cells = _cells(args.notebook) if args.notebook else DEFAULT_CELLS
-    options = Options(
-        args.url, str(token), args.students, args.duration, args.ramp_up, args.think, cells,
-        start_timeout=args.start_timeout, browser_students=args.browser_students,
-        password=os.environ.get("LOADTEST_PASSWORD"), keep=args.keep,
-    )  # fmt: skip
-    usage = GeneratorUsage()
+    assert token is not None
     try:
-        measurements = _run_until_interrupted(options, args.force_production, args.namespace)
+        code, summary = run(args, token)
     except LoadTestError as error:
-        print(f"load test refused: {error}", file=sys.stderr)
+        print(error, file=sys.stderr)
         return 2
-    report = summary(measurements, usage.per_student(options.students), measurements.per_node)
-    json_path, png_path = write(report, measurements, args.report)
-    print(table(report))
-    print(f"wrote {json_path} and {png_path}")
-    p95 = report["latency_seconds"]["cell round trip"]["p95"]
-    if report["error_rate"] > args.max_error_rate or p95 is None or p95 > args.max_p95:
-        print(f"over the thresholds: error rate {report['error_rate']:.3f}, p95 {p95}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _run_until_interrupted(options: Options, force: bool, namespace: str | None) -> Measurements:
-    """Run the test; Ctrl-C ends it early, and the clean-up still runs."""
-    loop = asyncio.new_event_loop()
-    task = loop.create_task(run(options, force, namespace=namespace))
-    loop.add_signal_handler(signal.SIGINT, task.cancel)
-    try:
-        return loop.run_until_complete(task)
-    except asyncio.CancelledError:
-        raise LoadTestError("interrupted; the users it made were deleted") from None
-    finally:
-        loop.close()
-
-
-def _cells(path: Path) -> tuple[str, ...]:
-    """The notebook's code cells, and a last one browser students wait for."""
-    document = json.loads(path.read_text())
-    cells = tuple("".join(c["source"]) for c in document["cells"] if c["cell_type"] == "code")
-    return (*cells, f"print({DONE_MARKER!r})")
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    print_summary(summary)
+    return code
