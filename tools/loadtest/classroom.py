@@ -6,15 +6,15 @@ Every call uses the token of the hub's `health-check` service: it may make users
 servers and reach them (access:servers), and nothing else the chart does not grant.
 """
 
-import json
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 import websocket
+
+from tools.ops.kernels import Execution, KernelError, execute_request
 
 # JupyterHub refuses a start with 429 over its concurrent spawn limit (with a Retry-After hint of
 # 30 to 60 s) and over its active server limit (with no hint): a student waits and asks again.
@@ -138,47 +138,18 @@ class Kernel:
         self.connection = connection
 
     def execute(self, code: str) -> str:
-        """Run `code`; return what it printed; StudentError if it raised."""
-        msg_id = uuid.uuid4().hex
-        self.connection.send(
-            json.dumps(
-                {
-                    "header": {
-                        "msg_id": msg_id,
-                        "msg_type": "execute_request",
-                        "username": "",
-                        "session": msg_id,
-                        "version": "5.3",
-                    },
-                    "parent_header": {},
-                    "metadata": {},
-                    "content": {
-                        "code": code,
-                        "silent": False,
-                        "store_history": False,
-                        "user_expressions": {},
-                        "allow_stdin": False,
-                    },
-                    "channel": "shell",
-                }
-            )
-        )
-        printed: list[str] = []
-        status, idle = None, False
-        while status is None or not idle:
-            reply = json.loads(self.connection.recv())
-            if reply.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind = reply["header"]["msg_type"]
-            if kind == "stream":
-                printed.append(reply["content"]["text"])
-            elif kind == "error":
-                raise StudentError(f"the cell raised {reply['content']['ename']}")
-            elif kind == "execute_reply":
-                status = reply["content"]["status"]
-            elif kind == "status" and reply["content"]["execution_state"] == "idle":
-                idle = True
-        return "".join(printed)
+        """Run `code`; return what it printed; StudentError if it raised or the connection closed."""
+        msg_id, message = execute_request(code)
+        self.connection.send(message)
+        execution = Execution(msg_id)
+        try:
+            while True:
+                raw = self.connection.recv()
+                if execution.read(raw if isinstance(raw, str) else raw.decode()):
+                    break
+        except KernelError as error:
+            raise StudentError(f"the cell raised {error}") from None
+        return execution.output
 
     def close(self) -> None:
         self.connection.close()
