@@ -33,14 +33,17 @@ def main() -> int:
         code = load_test([hub.url, *flags])
         summary = json.loads((report / "summary.json").read_text())
     generator = summary["generator"]
+    # More arrivals than STUDENTS happen when a worker, starved on this saturated machine, misses
+    # its heartbeats for a minute: Locust's master then gives its students to the other worker.
     ok = (
         code == 0
-        and summary["students"]["got a server"] == STUDENTS
+        and summary["students"]["never got a server"] == 0
+        and summary["students"]["got a server"] >= STUDENTS
         and generator["cpu_percent_per_student"] < CPU_PERCENT_TARGET
         and generator["memory_mib_per_student"] < MEMORY_MIB_TARGET
     )
     print(
-        f"target: all {STUDENTS} in, under {CPU_PERCENT_TARGET}% of a core and {MEMORY_MIB_TARGET} MB per student: "
+        f"target: every student in, under {CPU_PERCENT_TARGET}% of a core and {MEMORY_MIB_TARGET} MB per student: "
         + ("met" if ok else "missed")
     )
     return 0 if ok else 1
