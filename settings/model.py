@@ -190,6 +190,14 @@ class StackConfig(SettingsModel):
         return self
 
     @model_validator(mode="after")
+    def _monitoring_where_the_cluster_is_the_stack_s(self) -> Self:
+        if self.monitoring.enabled and self.cluster.mode is ClusterMode.STACK:
+            raise KeyedError(
+                "monitoring.enabled", "does not apply in cluster mode stack: the referenced stack monitors the cluster"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _aws_operations_only_for_eks(self) -> Self:
         for key in ("backup", "budget", "calendar"):
             if key in self.model_fields_set and self.cluster.mode is not ClusterMode.EKS:

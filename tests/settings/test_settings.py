@@ -226,6 +226,15 @@ BAD_INPUTS = [
         "hub.storage.efs",
         "applies to kind efs",
     ),
+    (
+        {
+            "tier": "review",
+            "cluster": {"mode": "stack", "stack": "org/jupyterhub-platform/tst"},
+            "monitoring": {"enabled": True},
+        },
+        "monitoring.enabled",
+        "the referenced stack monitors",
+    ),
     # The class calendar
     ({"calendar": {"sessions": [CLASS | {"end": "08:00"}]}}, "calendar.sessions[0].end", "after start 09:00"),
     ({"calendar": {"timeZone": "Mars/Olympus_Mons", "sessions": [CLASS]}}, "calendar.timeZone", "IANA"),
