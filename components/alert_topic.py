@@ -29,6 +29,8 @@ class AlertTopic(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     """The topic in the stack's region."""
     us_east_1_arn: pulumi.Output[str]
+    us_east_1: aws.Provider
+    """The provider of the twin's region, for what must live beside it (the outside check's alarm)."""
 
     def __init__(self, name: str, args: AlertTopicArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:aws:AlertTopic", name, None, opts)
@@ -69,6 +71,7 @@ class AlertTopic(pulumi.ComponentResource):
         )
         self.arn = topic.arn
         self.us_east_1_arn = twin.arn
+        self.us_east_1 = args.us_east_1
         self.register_outputs({"arn": self.arn, "us_east_1_arn": self.us_east_1_arn})
 
     def _topic(self, name: str, args: AlertTopicArgs, opts: pulumi.ResourceOptions) -> aws.sns.Topic:

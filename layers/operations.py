@@ -83,7 +83,7 @@ def _on_eks(settings: StackSettings, cluster: EksHandle, prerequisites: Prerequi
                 https=prerequisites.serves_tls,
                 topic_arn=topic.arn,
                 us_east_1_topic_arn=topic.us_east_1_arn,
-                us_east_1=us_east_1,
+                us_east_1=topic.us_east_1,
                 file_system_id=state.file_system.file_system_id if state.file_system else None,
                 homes_alarm_bytes=settings.monitoring.homes_alarm_gib * 2**30,
                 database_identifier=state.database.identifier if state.database else None,
