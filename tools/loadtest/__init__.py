@@ -1,3 +1,3 @@
-"""The load test: simulated students over the hub's and Jupyter server's protocols and in a real
-browser (`run`, `browser`), what they measure and how it is reported (`report`), and the
-generator's own cost per student (`bench`)."""
+"""The load test: a class of students driven by Locust (`locustfile`, the students' steps in
+`classroom`, browser students in `browser`), run from this machine (`run`, `python -m
+tools.loadtest`) or as Jobs on the stack's own user nodes (`kubernetes`), and its cost (`bench`)."""
