@@ -23,7 +23,7 @@ import uuid
 from typing import Any
 
 import gevent
-from locust import LoadTestShape, User, between, events, task
+from locust import LoadTestShape, User, constant, events, task
 from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import WorkerRunner
@@ -65,7 +65,7 @@ class Student(User):
     """What every student shares: a name of this run, the hub, the time it arrived."""
 
     abstract = True
-    wait_time = between(0.5, 1.5)  # replaced by --think at start
+    wait_time = constant(0)  # each task waits --think itself, before it runs the notebook again
 
     def on_start(self) -> None:
         options = self.environment.parsed_options
@@ -111,11 +111,15 @@ class ProtocolStudent(Student):
             "server start",
             lambda: self.hub.start_server(self.name, options.start_timeout, self.throttled, gevent.sleep),
         )
-        body = {"type": "notebook", "content": notebook(self.cells)}
-        self.hub.call("PUT", f"/user/{self.name}/api/contents/{NOTEBOOK}", body)
-        self.kernel: Kernel = self.step("open notebook", lambda: self.hub.kernel(self.name))
+        self.kernel: Kernel = self.step("open notebook", self.open_notebook)
         self.run_notebook()
         self.record("student", "time to notebook", time.monotonic() - self.arrived)
+
+    def open_notebook(self) -> Kernel:
+        """The notebook in the student's home, and a kernel to run it on."""
+        body = {"type": "notebook", "content": notebook(self.cells)}
+        self.hub.call("PUT", f"/user/{self.name}/api/contents/{NOTEBOOK}", body)
+        return self.hub.kernel(self.name)
 
     @task
     def work(self) -> None:
