@@ -119,6 +119,11 @@ class ClusterFacts:
     """The namespace whose Prometheus scrapes the hub's metrics; None: no monitoring."""
 
 
+def hub_service_name(prefix: str) -> str:
+    """z2jh names the hub's Service after the fullname; its port `hub` serves /hub/metrics."""
+    return f"{prefix}-hub"
+
+
 def user_scheduler_name(prefix: str) -> str:
     """z2jh names the user scheduler's Deployment, ServiceAccount and ClusterRole after the fullname."""
     return f"{prefix}-user-scheduler"

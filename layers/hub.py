@@ -53,7 +53,7 @@ def build_hub(
                 max_age_hours=settings.max_age_hours,
                 concurrent_spawn_limit=settings.concurrent_spawn_limit,
             ),
-            namespace=settings.name("hub"),
+            namespace=settings.hub_namespace,
             release_name=settings.name("jupyterhub"),
             kubernetes_version=cluster.kubernetes_version,
             hostname=hostname,

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from charts.dashboards import dashboard_files
+from charts.jupyterhub import hub_service_name
 from components.alert_topic import AlertTopic, AlertTopicArgs
 from components.aws_alarms import AwsAlarms, AwsAlarmsArgs
 from components.home_backup import HomeBackup, HomeBackupArgs
@@ -99,7 +100,7 @@ def _on_eks(settings: StackSettings, cluster: EksHandle, prerequisites: Prerequi
                 vault_name=settings.name("homes"),
                 retention_days=settings.backup_retention_days,
                 file_system_arn=state.file_system.file_system_arn if state.file_system else None,
-                hub_namespace=settings.name("hub"),
+                hub_namespace=settings.hub_namespace,
                 protect=settings.policy.protect_stateful_resources,
             ),
             opts=on_aws,
@@ -133,8 +134,8 @@ def _monitoring(
             prefix=settings.prefix,
             settings=settings.monitoring,
             namespace=settings.name("monitoring"),
-            hub_namespace=settings.name("hub"),
-            hub_service=settings.name("hub"),
+            hub_namespace=settings.hub_namespace,
+            hub_service=hub_service_name(settings.prefix),
             dashboards=dashboard_files(),
             cluster=cluster.eks if cluster else None,
             region=settings.aws_region if cluster else None,

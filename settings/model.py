@@ -340,6 +340,11 @@ class StackSettings(StackConfig):
         return self
 
     @property
+    def hub_namespace(self) -> str:
+        """The hub's namespace: the hub layer makes it; monitoring and backups find the hub there."""
+        return self.name("hub")
+
+    @property
     def zone_count(self) -> int:
         """The zones the user nodes run in: one spot group each."""
         existing = self.network.existing
