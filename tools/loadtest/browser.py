@@ -1,10 +1,17 @@
 """A student in a real browser: Playwright driving the system's Chromium through the hub's login
-page and JupyterLab, running all cells from the menu, so the numbers include what a person sees.
+and JupyterLab, running all cells from the menu, so the numbers include what a person sees.
 
-The browser logs in with the hub's login form (the shared password of development and review
-stacks, from LOADTEST_PASSWORD); the hub then makes the user and starts the server. It runs as a
-process of its own, started by the Locust user BrowserStudent (tools/loadtest/locustfile.py),
-and reports each step as a line of JSON; SIGTERM ends it after the notebook run under way.
+It logs in as the stack does (`--login`):
+- `form`: the hub's login form with the shared password of development and review stacks (from
+  LOADTEST_PASSWORD); the hub then makes the user and starts the server;
+- `token`: for stacks behind an OAuth provider, whose login page only leads to the provider. The
+  user is made and its server started over the API, and the browser sends the health-check
+  service's token in the `Authorization` header of every request (JupyterHub 5 accepts no token in
+  a page's URL; the header is the way its services and the single-user server's HubAuth read it).
+
+It runs as a process of its own, started by the Locust user BrowserStudent
+(tools/loadtest/locustfile.py), and reports each step as a line of JSON; SIGTERM ends it after the
+notebook run under way.
 """
 
 import argparse
@@ -21,9 +28,15 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from tools.loadtest.classroom import NOTEBOOK, TOKEN_VARIABLE, Hub, StudentError, notebook
-
-PASSWORD_VARIABLE = "LOADTEST_PASSWORD"
+from tools.loadtest.classroom import (
+    BROWSER_LOGINS,
+    NOTEBOOK,
+    PASSWORD_VARIABLE,
+    TOKEN_VARIABLE,
+    Hub,
+    StudentError,
+    notebook,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 # Chromium's own connections (updates, sync) go nowhere on a closed network: switched off.
@@ -48,6 +61,7 @@ class Options:
     cells: tuple[str, ...]
     think: float
     start_timeout: float
+    login: str = "form"
 
 
 async def _until_the_server_page(page: Page, name: str, url: str, options: Options, report: "Report") -> None:
@@ -83,22 +97,28 @@ class Report:
 
 
 async def browser_student(url: str, name: str, options: Options, report: Report, stop: asyncio.Event) -> None:
-    """One student in Chromium, from the login form to running the notebook until told to stop."""
+    """One student in Chromium, from the login to running the notebook until told to stop."""
     hub = Hub(url, os.environ[TOKEN_VARIABLE])
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         try:
-            page = await browser.new_page()
+            by_token = {"Authorization": f"token {hub.token}"} if options.login == "token" else {}
+            context = await browser.new_context(extra_http_headers=by_token)
+            page = await context.new_page()
             page.set_default_timeout(options.start_timeout * 1000)
             started = time.monotonic()
-            await page.goto(f"{url}/hub/login")
-            await page.fill("#username_input", name)
-            await page.fill("#password_input", os.environ.get(PASSWORD_VARIABLE) or "any-password")
-            await page.click("#login_submit")
-            await _until_the_server_page(page, name, url, options, report)
+            if options.login == "token":
+                await asyncio.to_thread(hub.call, "POST", f"/hub/api/users/{name}")
+            else:
+                await page.goto(f"{url}/hub/login")
+                await page.fill("#username_input", name)
+                await page.fill("#password_input", os.environ[PASSWORD_VARIABLE])
+                await page.click("#login_submit")
+                await _until_the_server_page(page, name, url, options, report)
             report.step("login", time.monotonic() - started)
             started = time.monotonic()
-            # the browser may land on the server's URL before the hub calls it ready
+            # the browser may land on the server's URL before the hub calls it ready; with a token
+            # the API starts it
             await asyncio.to_thread(hub.start_server, name, options.start_timeout, report.throttled, time.sleep)
             body = {"type": "notebook", "content": notebook(options.cells)}
             await asyncio.to_thread(hub.call, "PUT", f"/user/{name}/api/contents/{NOTEBOOK}", body)
@@ -132,8 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cells", required=True, help="the notebook's cells, a JSON list")
     parser.add_argument("--think", type=float, default=10)
     parser.add_argument("--start-timeout", type=float, default=660)
+    parser.add_argument("--login", choices=BROWSER_LOGINS, default="form")
     args = parser.parse_args(argv)
-    options = Options(tuple(json.loads(args.cells)), args.think, args.start_timeout)
+    options = Options(tuple(json.loads(args.cells)), args.think, args.start_timeout, args.login)
     report = Report()
 
     async def run() -> None:

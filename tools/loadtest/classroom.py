@@ -24,6 +24,8 @@ NOTEBOOK = "loadtest.ipynb"
 # What the runner hands its Locust processes through their environment (never on a command line).
 TOKEN_VARIABLE = "JUPYTERHUB_API_TOKEN"
 BROWSERS_VARIABLE = "LOADTEST_BROWSER_STUDENTS"
+PASSWORD_VARIABLE = "LOADTEST_PASSWORD"  # the shared password, for browser students using the login form
+BROWSER_LOGINS = ("form", "token")
 DEFAULT_CELLS = (
     "import math\ntotal = sum(math.sqrt(i) for i in range(200_000))",
     "data = [i * i for i in range(50_000)]\nprint(len(data))",

@@ -4,7 +4,8 @@ Run it through `python -m tools.loadtest` (which checks the hub is not productio
 load, starts the master and workers, and removes every user afterwards). What Locust reports, per
 request type and name:
 - `student arrived`: a student of the class arrived (the count is what matters);
-- `student login`: the user made (protocol students) or the login form sent (browser students);
+- `student login`: the user made over the API (protocol students, browser students logging in
+  with a token) or the login form sent until the server's page opens (browser students);
 - `student server start`: asked for until the hub takes it (429s waited out), then ready; a
   failure here is a student who never got a server, what the thresholds gate on;
 - `student time to notebook`: from arriving to the first cell's result, the number a class feels;
@@ -53,6 +54,7 @@ def _options(parser: Any) -> None:
     parser.add_argument("--max-without-server", type=int, default=0, help="students who may never get a server")
     parser.add_argument("--max-cell-p95", type=float, default=10.0, help="seconds a cell's 95th percentile may take")
     parser.add_argument("--summary", default="", help="write the run's summary (JSON) here")
+    parser.add_argument("--browser-login", default="token", help="how browser students log in: form or token")
 
 
 def _record(environment: Environment, kind: str, name: str, seconds: float, error: Exception | None = None) -> None:
@@ -155,6 +157,7 @@ class BrowserStudent(Student):
         command = [
             sys.executable, "-m", "tools.loadtest.browser", self.host, self.name,
             "--cells", options.cells, "--think", str(options.think), "--start-timeout", str(options.start_timeout),
+            "--login", options.browser_login,
         ]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         self.reader = gevent.spawn(self.read_steps)

@@ -30,7 +30,15 @@ from typing import Any
 import psutil
 
 from contracts import ENVIRONMENT_BANNER_WORD
-from tools.loadtest.classroom import BROWSERS_VARIABLE, DEFAULT_CELLS, TOKEN_VARIABLE, Hub, StudentError
+from tools.loadtest.classroom import (
+    BROWSER_LOGINS,
+    BROWSERS_VARIABLE,
+    DEFAULT_CELLS,
+    PASSWORD_VARIABLE,
+    TOKEN_VARIABLE,
+    Hub,
+    StudentError,
+)
 from tools.plan.stack_config import ROOT
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -109,7 +117,7 @@ def locust_commands(args: argparse.Namespace, run_id: str, report: Path) -> list
         "--run-id", run_id, "--arrive-within", str(args.arrive_within), "--hold", str(args.hold),
         "--think", str(args.think), "--start-timeout", str(args.start_timeout), "--cells", json.dumps(args.cells),
         "--max-without-server", str(args.max_without_server), "--max-cell-p95", str(args.max_cell_p95),
-        "--loglevel", "WARNING",
+        "--browser-login", args.browser_login, "--loglevel", "WARNING",
     ]  # fmt: skip
     # The user classes by name: a class not named is not used (weights would mix them at random).
     students = ["ProtocolStudent", *(["BrowserStudent"] if args.browser_students else [])]
@@ -199,6 +207,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arrive-within", type=float, default=60, help="seconds in which the class arrives")
     parser.add_argument("--hold", type=float, default=120, help="seconds the class works after it arrived")
     parser.add_argument("--browser-students", type=int, default=0, help="how many of them use Chromium")
+    parser.add_argument(
+        "--browser-login",
+        choices=BROWSER_LOGINS,
+        default="token",
+        help="token: the service's token in the Authorization header (any stack; OAuth stacks need it); "
+        f"form: the login form with the shared password in {PASSWORD_VARIABLE} (development and review stacks)",
+    )
     parser.add_argument("--workers", type=int, default=0, help="Locust worker processes (0: one process)")
     parser.add_argument("--think", type=float, default=10, help="seconds between a student's notebook runs")
     parser.add_argument("--start-timeout", type=float, default=660, help="seconds a student waits for a server")
@@ -216,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         problems.append(f"--arrive-within plus --hold must be at most {MAX_SECONDS} seconds")
     if not 0 <= args.browser_students <= args.students:
         problems.append("--browser-students must be 0 to --students")
+    if args.browser_students and args.browser_login == "form" and not os.environ.get(PASSWORD_VARIABLE):
+        problems.append(f"--browser-login form needs the stack's shared password in {PASSWORD_VARIABLE}")
     token = os.environ.get(TOKEN_VARIABLE)
     if not token:
         problems.append(f"set {TOKEN_VARIABLE} to the token of the hub's health-check service")
