@@ -1,10 +1,19 @@
 """A real JupyterHub on this machine, for the tests and benchmarks that talk to a hub: JupyterHub
 from PyPI, configurable-http-proxy from npm (`make test` installs it into .node/), servers as
-local processes. Only loopback addresses are used."""
+local processes. Only loopback addresses are used.
 
+It is configured from a stack's chart values, as z2jh's hub configures the real one: the branding
+(page template, logo, template variables with the environment banner) and the services with their
+roles and scopes. Login (any name and password), servers and ports are this machine's own.
+`python -m tools.local_hub [STACK]` starts one to look at in a browser.
+"""
+
+import base64
+import copy
 import itertools
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -16,14 +25,21 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from charts.jupyterhub import HEALTH_CHECK_ROLE, HEALTH_CHECK_SERVICE
-from contracts import environment_banner
-from tools.plan.stack_config import ROOT
+from charts import JUPYTERHUB
+from charts.jupyterhub import HEALTH_CHECK_SERVICE
+from tools.plan.program import run_program
+from tools.plan.stack_config import ROOT, read_stack_config
 
 PROXY = Path(os.environ.get("CHP_COMMAND", ROOT / ".node" / "node_modules" / ".bin" / "configurable-http-proxy"))
+# The stack a local hub is configured like unless told otherwise: Pulumi.local.yaml.
+LOCAL_STACK = "local"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+# The health-check service's token (the chart has z2jh generate it; here it is known).
 TOKEN = "admin-token-for-local-tests"
 # Users whose name starts with this get a server that exits at once.
 NEVER_STARTS = "never-starts-"
@@ -34,7 +50,11 @@ _PORT_BLOCKS = itertools.count()
 class LocalHub:
     url: str
     token: str
+    """The health-check service's."""
     log: Path
+    stack: str
+    """The stack whose chart values configure it."""
+    process: subprocess.Popen[bytes] = field(repr=False)
 
 
 def _free_port() -> int:
@@ -53,8 +73,10 @@ def local_hub(
     *,
     db_url: str | None = None,
     keep_servers_on_stop: bool = False,
+    stack: str = LOCAL_STACK,
 ) -> Iterator[LocalHub]:
-    """Start a hub (its servers run `server_command`, default jupyterhub-singleuser); stop it after.
+    """Start a hub (its servers run `server_command`, default jupyterhub-singleuser), configured
+    like `stack`'s hub (see `chart_traits`); stop it after.
 
     Over `concurrent_spawns` pending spawns it answers 429 with a Retry-After in
     `retry_after_seconds` (JupyterHub's own range by default).
@@ -73,6 +95,7 @@ def local_hub(
     # A block of 500 ports per hub, so that hubs started one after another do not share ports.
     first_port = 20_000 + 500 * (next(_PORT_BLOCKS) % 20)
     command = server_command or [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
+    from_chart = chart_traits(chart_hub_values(stack), folder / "pod")
     config = folder / "jupyterhub_config.py"
     config.write_text(
         textwrap.dedent(
@@ -122,16 +145,13 @@ def local_hub(
             c.JupyterHub.concurrent_spawn_limit = {concurrent_spawns}
             # JupyterHub reads its retry hint's range from the web application's settings only
             c.JupyterHub.tornado_settings = {{"spawn_throttle_retry_range": {retry_after_seconds!r}}}
-            # the banner every non-production hub of this platform shows
-            c.JupyterHub.template_vars = {{"announcement": {environment_banner("development", "local")!r}}}
             c.OwnPortSpawner.home_dir_template = "{folder}/home/{{username}}"
             c.JupyterHub.authenticator_class = "dummy"  # no system users; the check uses a token
             c.Authenticator.allow_all = True
-            c.JupyterHub.services = [{{"name": {HEALTH_CHECK_SERVICE!r}, "api_token": {TOKEN!r}}}]
-            # the chart's own role for the service, not a copy: a scope it lacks fails here too
-            c.JupyterHub.load_roles = {[{"name": name, **role} for name, role in HEALTH_CHECK_ROLE.items()]!r}
             """
         )
+        # the stack's branding, services and roles: a scope the chart lacks fails here too
+        + "".join(f"c.JupyterHub.{trait} = {value!r}\n" for trait, value in from_chart.items())
     )
     log = folder / "hub.log"
     with log.open("a") as output:  # a hub started again on this folder logs after the earlier one
@@ -147,7 +167,7 @@ def local_hub(
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(f"{url}/hub/api/", process, log)
-        yield LocalHub(url, TOKEN, log)
+        yield LocalHub(url, TOKEN, log, stack, process)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -156,6 +176,66 @@ def local_hub(
             os.killpg(process.pid, signal.SIGKILL)
         if not keep_servers_on_stop:
             shutil.rmtree(folder / "home", ignore_errors=True)
+
+
+@cache
+def _program_hub_values(stack: str) -> dict[str, Any]:
+    run = run_program(read_stack_config(stack))
+    [release] = [r for r in run.by_type(HELM_RELEASE) if r.inputs["chart"] == JUPYTERHUB.name]
+    values = release.inputs["values"]
+    if not isinstance(values, dict):  # a secret would wrap the whole values; the chart keeps none there
+        raise TypeError(f"{stack}: the hub's chart values are not a plain mapping: {type(values).__name__}")
+    hub: dict[str, Any] = values["hub"]
+    return hub
+
+
+def chart_hub_values(stack: str) -> dict[str, Any]:
+    """The `hub` values the program hands the z2jh chart for `stack`: the program itself, run
+    offline under the plan's mocks (a second or two), so the local hub cannot drift from them.
+    A stack whose settings are wrong raises the program's SettingsError."""
+    return copy.deepcopy(_program_hub_values(stack))  # the run is cached: a copy to change
+
+
+def chart_traits(hub: dict[str, Any], pod_root: Path) -> dict[str, Any]:
+    """`JupyterHub` traits from the chart's `hub` values, as z2jh's jupyterhub_config.py sets them,
+    with the hub pod's files under `pod_root`: each of `extraFiles` written at its `mountPath`
+    there, `templatePaths` and `config.JupyterHub.logo_file` pointing at them, `templateVars`,
+    `services` (each with a token) and `loadRoles` (z2jh's dicts become lists named by their key)."""
+    for name, extra_file in hub.get("extraFiles", {}).items():
+        target = _under(pod_root, extra_file["mountPath"])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if "stringData" in extra_file:
+            target.write_text(extra_file["stringData"])
+        elif "binaryData" in extra_file:
+            target.write_bytes(base64.b64decode(extra_file["binaryData"]))
+        else:  # `data` (YAML or JSON written out by z2jh): the hub's values use none yet
+            raise ValueError(f"hub.extraFiles.{name}: only stringData and binaryData are written here")
+    roles = hub.get("loadRoles", {})
+    # z2jh defines the services of `hub.services`, each with a token it generates; the hub_config
+    # snippets add the metrics service from the stack's Secret. JupyterHub refuses to start over a
+    # role that names a service it does not know: every service a role names exists here.
+    services = {name: {"name": name, **spec} for name, spec in hub.get("services", {}).items()}
+    for role in roles.values():
+        for name in role.get("services", []):
+            services.setdefault(name, {"name": name})
+    for name, service in services.items():
+        service["api_token"] = TOKEN if name == HEALTH_CHECK_SERVICE else secrets.token_hex(16)
+    traits: dict[str, Any] = {
+        "template_paths": [str(_under(pod_root, path)) for path in hub.get("templatePaths", [])],
+        # A null value never reaches the hub (Helm drops it): no banner on a production hub.
+        "template_vars": {key: value for key, value in hub.get("templateVars", {}).items() if value is not None},
+        "services": list(services.values()),
+        "load_roles": [{"name": name, **role} for name, role in roles.items()],
+    }
+    logo = hub.get("config", {}).get("JupyterHub", {}).get("logo_file")
+    if logo is not None:
+        traits["logo_file"] = str(_under(pod_root, logo))
+    return traits
+
+
+def _under(pod_root: Path, pod_path: str) -> Path:
+    """Where a path of the hub pod's filesystem is on this machine."""
+    return pod_root / pod_path.lstrip("/")
 
 
 def _ports(folder: Path) -> tuple[int, int, int]:
