@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic.alias_generators import to_camel
 
 from settings.instance_types import INSTANCE_TYPES
-from settings.types import KeyedError, SettingsModel, matching
+from settings.types import KeyedError, SettingsModel, in_private_range, matching
 
 
 class ClusterMode(StrEnum):
@@ -31,7 +31,14 @@ def _check_kubernetes_version(version: str) -> str:
     return version
 
 
+# Graviton families carry a "g" right after their generation (t4g, m7g, c7gn, r8gd, x2gd, im4gn,
+# is4gen), whether or not the table below lists them; a GPU family like g5 does not.
+_GRAVITON_FAMILY = re.compile(r"[a-z]+\d+g[a-z]*\.\w+")
+
+
 def _check_instance_type(name: str) -> str:
+    if _GRAVITON_FAMILY.fullmatch(name):
+        raise ValueError("is a Graviton (arm64) type; the nodes run the x86_64 EKS AMI")
     known = INSTANCE_TYPES.get(name)
     if known is None:
         close = difflib.get_close_matches(name, INSTANCE_TYPES, n=1)
@@ -45,8 +52,37 @@ def _check_instance_type(name: str) -> str:
     return name
 
 
+def _check_service_cidr(network: IPv4Network) -> IPv4Network:
+    # EKS's own rules for serviceIpv4Cidr (API reference, KubernetesNetworkConfigRequest).
+    if not in_private_range(network):
+        raise ValueError("must lie inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, as EKS requires")
+    if not 12 <= network.prefixlen <= 24:
+        raise ValueError("must be a /12 to /24, as EKS requires")
+    return network
+
+
+def _same_size_types(types: list[str]) -> list[str]:
+    """One size for every type of a group: cluster-autoscaler models a group from one of its types,
+    and the capacity arithmetic takes the first; a smaller type would be over-filled."""
+    if not types:
+        return types  # the field's own minimum length reports it
+    repeated = sorted({t for t in types if types.count(t) > 1})
+    if repeated:
+        raise ValueError(f"names {', '.join(repeated)} more than once")
+    first = INSTANCE_TYPES[types[0]]
+    for name in types[1:]:
+        other = INSTANCE_TYPES[name]
+        if (other.vcpus, other.memory_mib) != (first.vcpus, first.memory_mib):
+            raise ValueError(
+                f"mixes sizes: {first.name} has {first.vcpus} vCPU and {first.memory_mib // 1024} GiB, {name} has "
+                f"{other.vcpus} vCPU and {other.memory_mib // 1024} GiB; give types of one size"
+            )
+    return types
+
+
 KubernetesVersion = Annotated[str, AfterValidator(_check_kubernetes_version)]
 InstanceType = Annotated[str, AfterValidator(_check_instance_type)]
+InstanceTypes = Annotated[list[InstanceType], AfterValidator(_same_size_types)]
 IamPrincipalArn = Annotated[
     str,
     matching(
@@ -57,6 +93,7 @@ IamPrincipalArn = Annotated[
 StackReferenceName = Annotated[
     str, matching(r"[\w.-]+/[\w.-]+/[\w.-]+", "a fully qualified stack name, organization/project/stack")
 ]
+AmiId = Annotated[str, matching(r"ami-([0-9a-f]{8}|[0-9a-f]{17})", "an AMI ID like ami-0123456789abcdef0")]
 LogType = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
 # The retention periods CloudWatch Logs accepts.
 RetentionDays = Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557]
@@ -69,7 +106,7 @@ _DEFAULT_LOG_TYPES: list[LogType] = ["api", "audit", "authenticator"]
 
 
 class CoreNodesSettings(SettingsModel):
-    instance_types: list[InstanceType] = Field(
+    instance_types: InstanceTypes = Field(
         default_factory=lambda: ["m6i.large"],
         min_length=1,
         description=(
@@ -99,7 +136,7 @@ class CoreNodesSettings(SettingsModel):
 
 
 class UserNodesSettings(SettingsModel):
-    instance_types: list[InstanceType] = Field(
+    instance_types: InstanceTypes = Field(
         default_factory=lambda: list(DEFAULT_USER_INSTANCE_TYPES),
         min_length=2,
         description=(
@@ -135,9 +172,8 @@ class UserNodesSettings(SettingsModel):
         le=1000,
         description="Encrypted gp3 root volume per user node, GiB: room for a few multi-GB notebook images.",
     )
-    ami_id: str | None = Field(
+    ami_id: AmiId | None = Field(
         default=None,
-        pattern=r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$",
         description=(
             "Pin the user nodes' AMI. Left out, the nodes follow AWS's recommended EKS AL2023 image for the "
             "cluster version, and a new image rolls the nodes; pin it in exam weeks."
@@ -214,9 +250,12 @@ class ClusterSettings(SettingsModel):
     log_retention_days: RetentionDays = Field(
         default=90, description="`eks`: days CloudWatch keeps control-plane logs (one of the periods it accepts)."
     )
-    service_cidr: IPv4Network = Field(
+    service_cidr: Annotated[IPv4Network, AfterValidator(_check_service_cidr)] = Field(
         default=IPv4Network("172.20.0.0/16"),
-        description="`eks`: range of Kubernetes Service addresses; must not overlap the VPC or peered networks.",
+        description=(
+            "`eks`: range of Kubernetes Service addresses, a /12 to /24 in a private range; must not overlap the "
+            "VPC or peered networks."
+        ),
     )
     core_nodes: CoreNodesSettings = Field(
         default_factory=CoreNodesSettings, description="`eks`: the on-demand core node group."

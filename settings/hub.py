@@ -2,6 +2,7 @@
 
 import re
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, SecretStr, model_validator
@@ -36,10 +37,36 @@ Url = Annotated[str, matching(r"https://[^\s]+", "an https:// URL")]
 SubPath = Annotated[str, matching(r"(?!.*(^|/)\.\.(/|$))[\w.-]+(/[\w.-]+)*", "a relative path like courses/med101")]
 MountPath = Annotated[str, matching(r"(/[\w.-]+)+", "an absolute path like /home/jovyan/shared")]
 KubernetesQuantity = Annotated[str, matching(r"\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?", "a Kubernetes quantity like 10Gi")]
-ImageName = Annotated[
-    str, matching(r"[a-z0-9]+([._/:-][a-z0-9]+)*", "a container image name like quay.io/jupyter/scipy-notebook")
+# A registry host may carry a port (registry.example.edu:5000/...); a ':' after the last '/' is a tag.
+_IMAGE_NAME = r"([a-z0-9]+([._-][a-z0-9]+)*(:\d+)?/)*[a-z0-9]+([._-][a-z0-9]+)*"
+_IMAGE_TAG = r"[\w][\w.-]{0,127}"
+
+
+def _check_image_name(name: str) -> str:
+    if re.fullmatch(rf"{_IMAGE_NAME}:{_IMAGE_TAG}", name):
+        raise ValueError("carries a tag: give the name alone here and the tag in `tag`")
+    if not re.fullmatch(_IMAGE_NAME, name):
+        raise ValueError("is not a container image name like quay.io/jupyter/scipy-notebook (lowercase, no tag)")
+    return name
+
+
+def _check_image_reference(reference: str) -> str:
+    if not re.fullmatch(rf"{_IMAGE_NAME}(:{_IMAGE_TAG}|@sha256:[0-9a-f]{{64}})", reference):
+        raise ValueError("is not an image reference with its tag, like quay.io/jupyter/datascience-notebook:2026-11-16")
+    return reference
+
+
+ImageName = Annotated[str, AfterValidator(_check_image_name)]
+ImageTag = Annotated[str, matching(_IMAGE_TAG, "an image tag like 2026-11-20 or a commit SHA")]
+ImageReference = Annotated[str, AfterValidator(_check_image_reference)]
+# NFS: a server is a hostname or an IPv4 address, its export an absolute path on it.
+NfsServer = Annotated[
+    str,
+    matching(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?", "a hostname or address like nfs.example.edu, no URL"),
 ]
-ImageTag = Annotated[str, matching(r"[\w][\w.-]{0,127}", "an image tag like 2026-11-20 or a commit SHA")]
+NfsExport = Annotated[
+    str, matching(r"(?!.*/\.\.(/|$))/([\w.-]+(/[\w.-]+)*)?", "an absolute exported path like /export/home")
+]
 
 
 class Authenticator(StrEnum):
@@ -121,6 +148,13 @@ class AuthSettings(SettingsModel):
             "provider accepts."
         ),
     )
+    allow_all: bool = Field(
+        default=False,
+        description=(
+            "Let in everyone the provider accepts, with no allowedUsers or allowedGroups. Production and staging "
+            "stacks must say so here: a GitHub login without an allow list admits every GitHub account."
+        ),
+    )
     admin_users: list[str] = Field(default_factory=list, description="Usernames with admin rights in the hub.")
     admin_groups: list[GroupName] = Field(default_factory=list, description="Groups whose members are hub admins.")
     shared_password: SecretStr | None = Field(
@@ -138,6 +172,8 @@ class AuthSettings(SettingsModel):
             for key in ("authorize_url", "token_url", "userdata_url"):
                 if getattr(self, key) is None:
                     raise KeyedError(to_camel(key), "is required for the generic-oauth authenticator")
+        if self.allow_all and (self.allowed_users or self.allowed_groups):
+            raise KeyedError("allowAll", "lets everyone in, so allowedUsers and allowedGroups would do nothing")
         if self.authenticator is Authenticator.GITHUB and self.admin_groups:
             raise KeyedError("adminGroups", "is not available with GitHub, which has no groups here: use adminUsers")
         if self.authenticator is Authenticator.CILOGON and self.cilogon_idp is None:
@@ -160,7 +196,9 @@ class Resources(SettingsModel):
     memory_limit: Quantity | None = Field(default=None, description="Memory a server may use before it is killed.")
     cpu_guarantee: float | None = Field(default=None, gt=0, le=64, description="CPUs reserved for each server.")
     cpu_limit: float | None = Field(default=None, gt=0, le=64, description="CPUs a server may use at most.")
-    image: str | None = Field(default=None, description="Groups only: another single-user image, `name:tag`.")
+    image: ImageReference | None = Field(
+        default=None, description="Groups only: another single-user image, `name:tag`."
+    )
 
     @model_validator(mode="after")
     def _limits_above_guarantees(self) -> Self:
@@ -175,10 +213,10 @@ class Resources(SettingsModel):
 class DefaultResources(Resources):
     # About 50 students on one 8 vCPU / 32 GiB node: 50 x 0.55G guaranteed fits in what the node
     # can allocate; the 2G limit is over-subscribed, since not everyone computes at once.
-    memory_guarantee: Quantity | None = Field(default="550M", description="Memory reserved for each server.")
-    memory_limit: Quantity | None = Field(default="2G", description="Memory a server may use before it is killed.")
-    cpu_guarantee: float | None = Field(default=0.1, gt=0, le=64, description="CPUs reserved for each server.")
-    cpu_limit: float | None = Field(default=2.0, gt=0, le=64, description="CPUs a server may use at most.")
+    memory_guarantee: Quantity = Field(default="550M", description="Memory reserved for each server.")
+    memory_limit: Quantity = Field(default="2G", description="Memory a server may use before it is killed.")
+    cpu_guarantee: float = Field(default=0.1, gt=0, le=64, description="CPUs reserved for each server.")
+    cpu_limit: float = Field(default=2.0, gt=0, le=64, description="CPUs a server may use at most.")
 
 
 class SharedFolder(SettingsModel):
@@ -230,8 +268,8 @@ class StorageSettings(SettingsModel):
     host_path: MountPath | None = Field(
         default=None, description="`host-path`: the shared filesystem's mount point on the nodes."
     )
-    nfs_server: str | None = Field(default=None, description="`nfs`: the server's hostname or address.")
-    nfs_path: str | None = Field(default=None, description="`nfs`: the exported path.")
+    nfs_server: NfsServer | None = Field(default=None, description="`nfs`: the server's hostname or address.")
+    nfs_path: NfsExport | None = Field(default=None, description="`nfs`: the exported path, absolute.")
     homes_sub_path: SubPath = Field(
         default="home",
         description="`efs`, `nfs`, `host-path`: directory under the filesystem's root holding one per user.",
@@ -251,6 +289,13 @@ class StorageSettings(SettingsModel):
             raise KeyedError("nfsServer" if not self.nfs_server else "nfsPath", "is required for nfs storage")
         if self.shared_folders and self.kind in ("ebs", "none"):
             raise KeyedError("sharedFolders", "needs a shared filesystem: kind efs, nfs or host-path", self.kind)
+        names = [folder.name for folder in self.shared_folders]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise KeyedError(
+                "sharedFolders",
+                f"names {', '.join(repeated)} more than once: each folder is mounted at sharedMountPath/<name>",
+            )
         if "efs" in self.model_fields_set and self.kind not in ("efs", None):
             raise KeyedError("efs", f"applies to kind efs, not {self.kind}")
         return self
@@ -291,14 +336,31 @@ class Image(SettingsModel):
     tag: ImageTag = Field(description="Image tag; CI sets it per commit (see the README).")
 
 
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def _check_logo(path: str) -> str:
+    if not re.fullmatch(r"branding/[\w-][\w.-]*\.(png|svg)", path):
+        raise ValueError(
+            "must be a .png or .svg file in the repository's branding/ folder, like branding/university.svg"
+        )
+    if not (REPOSITORY / path).is_file():
+        raise ValueError("does not exist in the repository: add the file, or leave the logo out")
+    return path
+
+
 class BrandingSettings(SettingsModel):
-    title: str = Field(default="JupyterHub", max_length=80, description="Title in the browser tab and the page header.")
-    logo: str | None = Field(
-        default=None,
-        pattern=r"^branding/[\w.-]+\.(png|svg)$",
-        description="Logo file in the repository, like `branding/university.svg`.",
+    title: str = Field(
+        default="JupyterHub",
+        max_length=80,
+        description="Title in the browser tab of every hub page (JupyterLab keeps its own).",
     )
-    accent_color: str = Field(default="#f37524", pattern=r"^#[0-9a-fA-F]{6}$", description="Accent colour, `#rrggbb`.")
+    logo: Annotated[str, AfterValidator(_check_logo)] | None = Field(
+        default=None, description="Logo file in the repository, like `branding/university.svg`."
+    )
+    accent_color: Annotated[
+        str, matching(r"#[0-9a-fA-F]{6}", "a colour #rrggbb (quoted in YAML: a # starts a comment)")
+    ] = Field(default="#f37524", description="Accent colour, `#rrggbb`.")
 
 
 class HubSettings(SettingsModel):
@@ -365,6 +427,24 @@ class HubSettings(SettingsModel):
     def _one_database(self) -> Self:
         if self.database_url is not None and self.database.kind == "rds":
             raise KeyedError("databaseUrl", "and database.kind rds both name the hub's database: keep one")
+        return self
+
+    @model_validator(mode="after")
+    def _groups_come_from_the_login(self) -> Self:
+        # JupyterHub's groups come from the identity provider's groups claim; a GitHub login here
+        # brings none (organizations only decide who may log in), so these would match nobody.
+        if self.auth.authenticator is not Authenticator.GITHUB:
+            return self
+        if self.groups:
+            raise KeyedError(
+                "groups", "needs a login that brings groups: a GitHub login here brings none (use generic-oauth)"
+            )
+        for index, folder in enumerate(self.storage.shared_folders):
+            if folder.read_write_groups or folder.read_only_groups:
+                raise KeyedError(
+                    f"storage.sharedFolders[{index}]",
+                    "is shared by group, but a GitHub login here brings no groups (use generic-oauth)",
+                )
         return self
 
     @model_validator(mode="after")

@@ -122,17 +122,46 @@ def settings_from_config(
     return settings
 
 
+def _holds_secret(annotation: Any) -> bool:
+    """Whether a value of this type is, or has inside it, a secret (a `SecretStr`)."""
+    if annotation is SecretStr:
+        return True
+    model = _model_of(annotation)
+    if model is not None:
+        return any(_holds_secret(field.annotation) for field in model.model_fields.values())
+    return any(_holds_secret(argument) for argument in get_args(annotation))
+
+
 def _holding_secrets() -> set[str]:
     """Top-level keys whose settings include a secret (a `SecretStr` somewhere inside)."""
+    return {alias for alias, field in _field_by_alias().items() if _holds_secret(field.annotation)}
 
-    def holds(model: type[BaseModel]) -> bool:
-        for field in model.model_fields.values():
-            inner = _model_of(field.annotation)
-            if SecretStr in (field.annotation, *get_args(field.annotation)) or (inner is not None and holds(inner)):
-                return True
-        return False
 
-    return {alias for alias, field in _field_by_alias().items() if (m := _model_of(field.annotation)) and holds(m)}
+def _annotation_at(path: list[str]) -> Any:
+    """The type of the setting at a key path (`hub.groups.med101.memoryGuarantee`); None if unknown."""
+    annotation: Any = StackSettings
+    for part in path:
+        model = _model_of(annotation)
+        if model is not None:
+            field = _field_by_alias(model).get(part)
+            if field is None:
+                return None
+            annotation = field.annotation
+            continue
+        containers = [a for a in (annotation, *get_args(annotation)) if get_origin(a) in (dict, list)]
+        if not containers:
+            return None
+        annotation = get_args(containers[0])[-1]  # a dict's values, a list's items
+    return annotation
+
+
+def _is_secret_at(path: list[str], secret_aliases: Set[str]) -> bool:
+    """Whether what is shown for this key could hold a secret: the secret settings themselves and
+    whatever holds them; a key of a top-level secret whose type is unknown counts as secret."""
+    annotation = _annotation_at(path)
+    if annotation is None:
+        return bool(path) and path[0] in secret_aliases
+    return _holds_secret(annotation)
 
 
 def _secret_paths(model: BaseModel, prefix: str = "") -> list[str]:
@@ -175,25 +204,43 @@ def _is_structured(annotation: Any) -> bool:
 
 
 def _problem(error: ErrorDetails, given: Mapping[str, Any], secret_aliases: Set[str]) -> Problem:
-    loc = [str(part) for part in error["loc"] if part != "[key]"]
+    loc = [str(part) for part in error["loc"] if part not in ("[key]",) and not isinstance(part, int)]
     key = _key_path(error["loc"])
-    masked = bool(loc) and loc[0] in secret_aliases  # never show what a secret key holds
-    if masked:
-        error = {**error, "input": "[secret]"}
     if loc and loc[0] == "stack":
         return Problem("stack name", error["msg"].removeprefix("Value error, "), json.dumps(given["stack"]))
     kind = error["type"]
     cause = error.get("ctx", {}).get("error")
     if isinstance(cause, KeyedError):
+        # the rule's key is relative to the model that raised it; list indexes in it are no keys
+        cause_path = [part.split("[")[0] for part in cause.key.split(".")] if cause.key else []
         key = ".".join(filter(None, (key, cause.key)))
-        given_value = "[secret]" if masked else cause.given
-        return Problem(key, cause.message, None if given_value is None else _shown(given_value))
+        shown = "[secret]" if _is_secret_at(loc + cause_path, secret_aliases) else cause.given
+        return Problem(key, cause.message, None if shown is None else _shown(shown))
     if kind == "missing":
         return Problem(key, "is required" + _allowed(error["loc"]))
     if kind == "extra_forbidden":
         return Problem(key, "is not a setting of this program" + _did_you_mean(error["loc"]))
+    if "[key]" in error["loc"]:  # the name of an entry, not its value: never a secret
+        value: Any = error.get("input")
+    else:
+        value = "[secret]" if _is_secret_at(loc, secret_aliases) else error.get("input")
     message = error["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
-    return Problem(key, message, _shown(error.get("input")))
+    return Problem(key, message + _yaml_pitfall(kind, error.get("input")), _shown(value))
+
+
+def _yaml_pitfall(kind: str, value: Any) -> str:
+    """Why YAML handed over something other than what was written, where a text was expected."""
+    if not kind.startswith("string_"):
+        return ""
+    if value is None:
+        return " (empty: in YAML a # starts a comment, so quote a value that begins with one, like '#1a73e8')"
+    if isinstance(value, bool):
+        return " (YAML read a bare true/false, yes/no or on/off as a boolean: quote it)"
+    if isinstance(value, float):
+        return f" (YAML read it as the number {value}, and 1.30 as 1.3: quote it to keep what was written)"
+    if isinstance(value, int):
+        return f" (YAML read it as the number {value}: quote it)"
+    return ""
 
 
 def _key_path(loc: tuple[int | str, ...]) -> str:

@@ -19,9 +19,17 @@ from settings.calendar import (
     scheduled_minimums,
     weekly_holds,
 )
-from settings.capacity import ebs_volume_attach_limit, stack_capacity
+from settings.capacity import (
+    allocatable_cpu,
+    allocatable_memory,
+    ebs_volume_attach_limit,
+    stack_capacity,
+    students_per_node,
+    user_node_daemons,
+)
 from settings.cluster import ClusterMode, ClusterSettings
-from settings.hub import OAUTH, SHARED_FILESYSTEMS, Authenticator, HubSettings, StorageKind
+from settings.hub import OAUTH, SHARED_FILESYSTEMS, Authenticator, HubSettings, StorageKind, quantity_bytes
+from settings.instance_types import INSTANCE_TYPES
 from settings.naming import prefix_problems, prefixed
 from settings.network import NetworkSettings
 from settings.operations import BackupSettings, BudgetSettings, MonitoringSettings
@@ -109,6 +117,13 @@ class StackConfig(SettingsModel):
                 f"shared-password is for development and review stacks, not {self.tier.value}: use an OAuth login",
                 auth.authenticator.value,
             )
+        lets_anyone_in = not (auth.allowed_users or auth.allowed_groups or auth.allow_all)
+        if auth.authenticator in OAUTH and self.tier in (Tier.PRODUCTION, Tier.STAGING) and lets_anyone_in:
+            raise KeyedError(
+                "hub.auth.allowedGroups",
+                f"or allowedUsers is required for a {self.tier.value} stack: without one the "
+                f"{auth.authenticator.value} login lets in everyone the provider accepts (set allowAll: true if meant)",
+            )
         needs_hostname = auth.authenticator in OAUTH and auth.callback_url is None
         # (a review stack's hostname comes from the test stack's review domain)
         if needs_hostname and self.ingress.hostname is None and self.cluster.mode is not ClusterMode.STACK:
@@ -184,6 +199,16 @@ class StackConfig(SettingsModel):
         arn = ingress.certificate_arn
         if arn is not None and arn.split(":")[3] != self.aws_region:
             raise KeyedError("ingress.certificateArn", f"must be in the stack's region {self.aws_region}", arn)
+        if arn is not None and self.aws_account_id is not None and arn.split(":")[4] != self.aws_account_id:
+            raise KeyedError(
+                "ingress.certificateArn", f"must belong to the stack's account awsAccountId {self.aws_account_id}", arn
+            )
+        if mode is ClusterMode.STACK and ingress.hostname is not None:
+            raise KeyedError(
+                "ingress.hostname",
+                "does not apply in cluster mode stack: the hub is <stack>.<reviewDomain> of the referenced stack",
+                ingress.hostname,
+            )
         needs_tls = self.tier in (Tier.PRODUCTION, Tier.STAGING) and mode is ClusterMode.EKS
         if needs_tls and arn is None:
             raise KeyedError("ingress.certificateArn", f"is required for a {self.tier.value} stack: students log in")
@@ -321,6 +346,42 @@ class StackSettings(StackConfig):
     @property
     def max_age_hours(self) -> int:
         return self.hub.max_age_hours or self.policy.max_age_hours
+
+    @model_validator(mode="after")
+    def _refers_to_another_stack(self) -> Self:
+        referenced = self.cluster.stack
+        if referenced is not None and referenced.split("/")[1:] == [self.project, self.stack]:
+            raise KeyedError(
+                "cluster.stack", "names this stack itself: name the stack whose cluster to use", referenced
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _a_user_node_holds_a_student(self) -> Self:
+        if self.cluster.mode is not ClusterMode.EKS:
+            return self
+        resources = self.hub.resources
+        node = INSTANCE_TYPES[self.cluster.user_nodes.instance_types[0]]
+        daemon_pods = len(user_node_daemons(self))
+        wanted = {"resources": (resources.memory_guarantee, resources.cpu_guarantee)}
+        for name, group in sorted(self.hub.groups.items()):
+            wanted[f"groups.{name}"] = (
+                group.memory_guarantee or resources.memory_guarantee,
+                group.cpu_guarantee or resources.cpu_guarantee,
+            )
+        for key, (memory, cpu) in wanted.items():
+            fits = students_per_node(
+                node, memory_guarantee=quantity_bytes(memory), cpu_guarantee=cpu, daemon_pods=daemon_pods
+            )
+            if fits.students < 1:
+                bound = "memoryGuarantee" if fits.bounds["memory"] < 1 else "cpuGuarantee"
+                raise KeyedError(
+                    f"hub.{key}.{bound}",
+                    f"is more than a user node can give one server ({node.name}: "
+                    f"{allocatable_memory(node) // 2**20} MiB and {allocatable_cpu(node):.2f} CPU for pods)",
+                    memory if bound == "memoryGuarantee" else cpu,
+                )
+        return self
 
     @model_validator(mode="after")
     def _calendar_fits_the_groups(self) -> Self:

@@ -6,11 +6,11 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-from settings.types import AvailabilityZone, KeyedError, SettingsModel, SubnetId, VpcId
+from settings.types import AvailabilityZone, KeyedError, SettingsModel, SubnetId, VpcId, in_private_range
 
 
 def _check_vpc_cidr(network: IPv4Network) -> IPv4Network:
-    if not network.is_private:
+    if not in_private_range(network):
         raise ValueError("must be a private range (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)")
     if not 16 <= network.prefixlen <= 18:
         raise ValueError(
@@ -37,6 +37,22 @@ class ExistingNetworkSettings(SettingsModel):
             "Each needs the tags `kubernetes.io/role/elb=1` and `kubernetes.io/cluster/<prefix>-cluster=shared`."
         ),
     )
+
+    @model_validator(mode="after")
+    def _a_subnet_is_public_or_private(self) -> Self:
+        # A subnet in both lists would put the nodes behind the internet gateway, or the load
+        # balancer where nothing routes to it.
+        both = sorted(set(self.private_subnet_ids.values()) & set(self.public_subnet_ids.values()))
+        if both:
+            raise KeyedError("publicSubnetIds", "must differ from privateSubnetIds: a subnet is one or the other", both)
+        for key, subnets in (
+            ("privateSubnetIds", self.private_subnet_ids),
+            ("publicSubnetIds", self.public_subnet_ids),
+        ):
+            repeated = sorted({s for s in subnets.values() if list(subnets.values()).count(s) > 1})
+            if repeated:
+                raise KeyedError(key, "names a subnet for more than one zone: a subnet lies in one zone", repeated)
+        return self
 
     @model_validator(mode="after")
     def _same_zones(self) -> Self:

@@ -4,9 +4,12 @@ Invariant guarded here: a value that passes one of these types is one AWS or Kub
 in that place, so a typo fails at `pulumi preview` with the key named, not half-way through `up`.
 """
 
+import difflib
 import re
+from ipaddress import IPv4Network
 from typing import Annotated, Any
 
+from pulumi_aws import Region
 from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
@@ -33,13 +36,36 @@ def matching(pattern: str, what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-AwsRegion = Annotated[str, matching(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region name like eu-west-1")]
+# The regions of the `aws` partition, as the AWS provider lists them: the program writes its ARNs
+# for that partition (arn:aws:...), so China, GovCloud, the ISO and sovereign-cloud partitions are out.
+_OTHER_PARTITIONS = re.compile(r"cn-.*|us-gov-.*|.*-iso[a-z]?-.*|eusc-.*")
+AWS_REGIONS = tuple(sorted(r.value for r in Region if not _OTHER_PARTITIONS.fullmatch(r.value)))
+
+
+def _check_region(region: str) -> str:
+    if region not in AWS_REGIONS:
+        close = difflib.get_close_matches(region, AWS_REGIONS, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise ValueError(f"is not an AWS region of the aws partition ({hint}like eu-west-1 or us-east-2)")
+    return region
+
+
+AwsRegion = Annotated[str, AfterValidator(_check_region)]
 AwsAccountId = Annotated[str, matching(r"\d{12}", "a 12-digit AWS account ID")]
 AvailabilityZone = Annotated[
     str, matching(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d[a-z]", "an availability zone name like eu-west-1a")
 ]
 VpcId = Annotated[str, matching(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})", "a VPC ID like vpc-0123456789abcdef0")]
 SubnetId = Annotated[str, matching(r"subnet-([0-9a-f]{8}|[0-9a-f]{17})", "a subnet ID like subnet-0123456789abcdef0")]
+
+
+# RFC 1918: the ranges a VPC and the Kubernetes Service range may take (EKS refuses a service
+# range outside them; a VPC in link-local, CGNAT or benchmark space breaks routing or peering).
+PRIVATE_RANGES = tuple(IPv4Network(r) for r in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def in_private_range(network: IPv4Network) -> bool:
+    return any(network.subnet_of(private) for private in PRIVATE_RANGES)
 
 
 def _check_tag_key(key: str) -> str:

@@ -18,7 +18,7 @@ import pytest
 from traitlets.config import Config
 
 from charts import ALL_CHARTS, Chart
-from settings import settings_from_config
+from settings import SettingsError, StackSettings, settings_from_config
 from tools.plan.mocks import Registration, SecretValue
 from tools.plan.program import ProgramRun
 from tools.plan.stack_config import ROOT, project_name, read_stack_config, stack_names
@@ -34,6 +34,7 @@ OAUTH_LOGIN: dict[str, Any] = {
         "authenticator": "github",
         "clientId": "test-client",
         "clientSecret": {"secure": "v1:test"},
+        "allowedGroups": ["a-university"],  # GitHub: the organization whose members may log in
     }
 }
 # A minimal valid config for tests that change one thing at a time.
@@ -74,6 +75,24 @@ def unwrap(value: Any) -> Any:
     if isinstance(value, list):
         return [unwrap(v) for v in value]
     return value
+
+
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """A Kubernetes label selector (matchLabels and In/NotIn/Exists expressions) against labels."""
+    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
+        return False
+    for expression in selector.get("matchExpressions", []):
+        key, operator, values = expression["key"], expression["operator"], expression.get("values", [])
+        present = key in labels
+        if operator == "In" and not (present and labels[key] in values):
+            return False
+        if operator == "NotIn" and present and labels[key] in values:
+            return False
+        if operator == "Exists" and not present:
+            return False
+        if operator == "DoesNotExist" and present:
+            return False
+    return True
 
 
 @cache
@@ -123,3 +142,23 @@ def start_type_check() -> TypeCheck:
 
 TYPE_CHECK = pytest.StashKey[TypeCheck]()
 """Where conftest.py keeps the type check it started, for tests/tools/test_types.py."""
+
+
+def load_config_as_pulumi_passes_it(
+    config: dict[str, Any], stack: str = "tst", secret: tuple[str, ...] = ()
+) -> StackSettings:
+    """Validate config written as in a stack file (objects as objects), the way Pulumi passes it:
+    top-level values as text, objects as JSON."""
+    raw = {}
+    for key, value in config.items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        raw[full] = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    # `hub` holds secrets (the login's) in every stack, so Pulumi marks the whole key secret.
+    return settings_from_config(PROJECT, stack, raw, {f"{PROJECT}:{k}" for k in (*secret, "hub")})
+
+
+def problems_of(config: dict[str, Any], **kwargs: Any) -> list[str]:
+    """The lines of the settings error this config gets, one per problem (it must get one)."""
+    with pytest.raises(SettingsError) as caught:
+        load_config_as_pulumi_passes_it(config, **kwargs)
+    return str(caught.value).splitlines()[1:]

@@ -1,17 +1,18 @@
 """Settings: every bad input is reported with the stack, the key and the value; good input is typed."""
 
-import json
 from typing import Any
 
 import pytest
 
-from settings import SettingsError, StackSettings, Tier, settings_from_config
+from settings import SettingsError, Tier
 from settings.naming import MAX_PREFIX_LENGTH
 from settings.tiers import policy_for
-from tests.support import CERTIFICATE, PROJECT, RunConfig
+from tests.support import CERTIFICATE, PROJECT, RunConfig, load_config_as_pulumi_passes_it, problems_of
 from tools.plan.mocks import AwsLikeMocks
 
-PLAIN_OAUTH = {"auth": {"authenticator": "github", "clientId": "id", "clientSecret": "a-client-secret"}}
+PLAIN_OAUTH = {
+    "auth": {"authenticator": "github", "clientId": "id", "clientSecret": "a-client-secret", "allowedUsers": ["ada"]}
+}
 CLASS = {"name": "med101", "days": ["mon"], "start": "09:00", "end": "11:00", "students": 200}
 GOOD_HUB = {"auth": {"authenticator": "shared-password", "sharedPassword": "a-password-for-tests"}}
 GOOD = {
@@ -24,22 +25,6 @@ EXISTING = {
     "privateSubnetIds": {"eu-west-1a": "subnet-0000000000000000a", "eu-west-1b": "subnet-0000000000000000b"},
     "publicSubnetIds": {"eu-west-1a": "subnet-0000000000000001a", "eu-west-1b": "subnet-0000000000000001b"},
 }
-
-
-def load(config: dict[str, Any], stack: str = "tst", secret: tuple[str, ...] = ()) -> StackSettings:
-    """Validate config written as in a stack file (objects as objects), the way Pulumi passes it."""
-    raw = {}
-    for key, value in config.items():
-        full = key if ":" in key else f"{PROJECT}:{key}"
-        raw[full] = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
-    # `hub` holds secrets (the login's) in every stack, so Pulumi marks the whole key secret.
-    return settings_from_config(PROJECT, stack, raw, {f"{PROJECT}:{k}" for k in (*secret, "hub")})
-
-
-def problems_of(config: dict[str, Any], **kwargs: Any) -> list[str]:
-    with pytest.raises(SettingsError) as caught:
-        load(config, **kwargs)
-    return str(caught.value).splitlines()[1:]
 
 
 BAD_INPUTS = [
@@ -127,7 +112,7 @@ BAD_INPUTS = [
     ({"cluster": {"userNodes": {"instanceTypes": ["t3.2xlarge"]}}}, "cluster.userNodes.instanceTypes", "at least 2"),
     ({"cluster": {"userNodes": {"minPerZone": 5, "maxPerZone": 2}}}, "cluster.userNodes.minPerZone", "maxPerZone"),
     ({"cluster": {"userNodes": {"desiredPerZone": 9}}}, "cluster.userNodes.desiredPerZone", "between"),
-    ({"cluster": {"userNodes": {"amiId": "ubuntu"}}}, "cluster.userNodes.amiId", "pattern"),
+    ({"cluster": {"userNodes": {"amiId": "ubuntu"}}}, "cluster.userNodes.amiId", "an AMI ID like ami-"),
     ({"cluster": {"mode": "stack"}}, "cluster.stack", "required in mode stack"),
     ({"cluster": {"mode": "stack", "stack": "tst"}}, "cluster.stack", "organization/project/stack"),
     ({"cluster": {"context": "kind-x"}}, "cluster.context", "does not apply in mode eks"),
@@ -289,7 +274,7 @@ def test_a_value_stored_as_secret_is_refused_without_showing_it() -> None:
 )
 def test_a_stack_name_that_cannot_be_a_prefix_is_refused(stack: str) -> None:
     with pytest.raises(SettingsError) as caught:
-        load(GOOD, stack=stack)
+        load_config_as_pulumi_passes_it(GOOD, stack=stack)
     [problem] = str(caught.value).splitlines()[1:]
     assert problem.startswith(f"{stack}: stack name: "), problem
 
@@ -299,20 +284,25 @@ def test_a_kubeconfig_must_be_a_secret_and_is_never_shown() -> None:
     [problem] = problems_of(config)
     assert problem.startswith("tst: cluster.kubeconfig: is a secret: set it with `pulumi config set --secret"), problem
     assert "s3cr3t" not in problem
-    settings = load(config, secret=("cluster",))
+    settings = load_config_as_pulumi_passes_it(config, secret=("cluster",))
     assert settings.cluster.kubeconfig is not None
     assert settings.cluster.kubeconfig.get_secret_value() == "apiVersion: v1 token: s3cr3t"
     assert "s3cr3t" not in repr(settings)
 
 
-def test_a_mistake_next_to_a_secret_does_not_show_the_secret() -> None:
-    config = {**GOOD, "cluster": {"mode": "kubeconfig", "kubeconfig": "token: s3cr3t", "context": 42}}
+def test_a_mistake_next_to_a_secret_shows_the_mistake_and_not_the_secret() -> None:
+    config = {**GOOD, "cluster": {"mode": "kubeconfig", "kubeconfig": ["token: s3cr3t"], "context": 42}}
     problems = problems_of(config, secret=("cluster",))
-    assert problems == ['tst: cluster.context: must be a valid string. Got "[secret]".']
+    assert problems == [
+        'tst: cluster.kubeconfig: must be a valid string. Got "[secret]".',
+        "tst: cluster.context: must be a valid string (YAML read it as the number 42: quote it). Got 42.",
+    ]
 
 
 def test_pulumi_s_own_keys_are_left_to_pulumi() -> None:
-    settings = load({**GOOD, "pulumi:disable-default-providers": ["aws"], "pulumi:tags": {"team": "rc"}})
+    settings = load_config_as_pulumi_passes_it(
+        {**GOOD, "pulumi:disable-default-providers": ["aws"], "pulumi:tags": {"team": "rc"}}
+    )
     assert settings.aws_region == "eu-west-1"
 
 
@@ -324,7 +314,7 @@ def test_a_cross_field_problem_names_its_key_and_only_the_value_at_fault() -> No
 
 
 def test_defaults_serve_a_course() -> None:
-    settings = load(GOOD)
+    settings = load_config_as_pulumi_passes_it(GOOD)
     assert settings.network.availability_zone_count == 3
     assert settings.network.vpc_cidr.prefixlen == 16
     assert settings.network.existing is None
@@ -332,10 +322,10 @@ def test_defaults_serve_a_course() -> None:
 
 
 def test_the_tier_not_the_stack_name_decides_the_rules() -> None:
-    named_like_prod = load({**GOOD, "tier": "development"}, stack="prod")
+    named_like_prod = load_config_as_pulumi_passes_it({**GOOD, "tier": "development"}, stack="prod")
     assert named_like_prod.policy == policy_for(Tier.DEVELOPMENT)
     assert not named_like_prod.policy.nat_gateway_per_zone
-    production = load(
+    production = load_config_as_pulumi_passes_it(
         {
             **GOOD,
             "tier": "production",
@@ -356,7 +346,7 @@ def test_tiers_differ_where_production_needs_it() -> None:
 
 
 def test_platform_tags_cannot_be_overridden_and_extra_tags_are_kept() -> None:
-    settings = load({**GOOD, "tags": {"CostCenter": "med-101"}}, stack="tst")
+    settings = load_config_as_pulumi_passes_it({**GOOD, "tags": {"CostCenter": "med-101"}}, stack="tst")
     assert settings.aws_tags == {
         "CostCenter": "med-101",
         "Project": PROJECT,
@@ -367,7 +357,7 @@ def test_platform_tags_cannot_be_overridden_and_extra_tags_are_kept() -> None:
 
 
 def test_settings_are_frozen() -> None:
-    settings = load(GOOD)
+    settings = load_config_as_pulumi_passes_it(GOOD)
     with pytest.raises(ValueError, match="frozen"):
         settings.tier = Tier.PRODUCTION  # type: ignore[misc]
 
