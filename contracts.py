@@ -59,6 +59,15 @@ def environment_banner(tier: str, prefix: str) -> str:
     return f"{tier.title()} {ENVIRONMENT_BANNER_WORD}: {prefix}"
 
 
+# The labels the charts give their pods, by which network policies admit them: Traefik's to the
+# hub's proxy and Grafana (in whatever namespace: a review stack's hub is behind the test stack's
+# Traefik), and Traefik may reach those two; Prometheus's to the hub's metrics.
+TRAEFIK_POD_LABELS = {"app.kubernetes.io/name": "traefik"}
+PROXY_POD_LABELS = {"app": "jupyterhub", "component": "proxy"}
+GRAFANA_POD_LABELS = {"app.kubernetes.io/name": "grafana"}
+PROMETHEUS_POD_LABELS = {"app.kubernetes.io/name": "prometheus"}
+
+
 # The outputs an `eks` stack exports for the stacks that share its cluster (review stacks on the
 # test stack read them through a StackReference); layers/outputs.py exports them.
 SHARED_STACK_OUTPUTS = (

@@ -4,6 +4,7 @@ settings that never evict a running notebook server, and the image of the cluste
 from dataclasses import dataclass
 from typing import Any
 
+from charts.hardening import resources, restricted_container
 from contracts import CORE_NODE_LABELS, EXPENDABLE_PODS_PRIORITY_CUTOFF, autoscaler_discovery_tags
 
 
@@ -33,6 +34,13 @@ def cluster_autoscaler_values(options: ClusterAutoscalerOptions) -> dict[str, An
         "autoDiscovery": {"clusterName": options.cluster_name, "tags": autoscaler_discovery_tags(options.cluster_name)},
         "image": {"tag": autoscaler_image_tag(options.kubernetes_version)},
         "rbac": {"serviceAccount": {"create": True, "name": options.service_account}},
+        # It holds every node and pod of the cluster and simulates scheduling on each scan (every
+        # 10 s): the chart's suggested 300 MiB fits a cluster of tens of nodes and a few hundred
+        # pods; the limits leave room for the scans of a class starting.
+        "resources": resources("100m", "300Mi", cpu_limit="1", memory_limit="600Mi"),
+        # The chart sets no securityContext at all: the image's distroless nonroot user (65532).
+        "securityContext": {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532},
+        "containerSecurityContext": restricted_container(readOnlyRootFilesystem=True),
         "nodeSelector": dict(CORE_NODE_LABELS),
         "extraArgs": {
             # One group per zone, all alike: keep the zones even, so zonal volumes find nodes.

@@ -11,8 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from charts.hardening import RESTRICTED_CONTAINER, resources
 from charts.user_scheduler import scheduler_image_tag
-from contracts import USER_PLACEHOLDER_PRIORITY, ZONE_KEY, environment_banner
+from contracts import (
+    PROMETHEUS_POD_LABELS,
+    TRAEFIK_POD_LABELS,
+    USER_PLACEHOLDER_PRIORITY,
+    ZONE_KEY,
+    environment_banner,
+)
 from settings.hub import OAUTH, SHARED_FILESYSTEMS, Authenticator, HubSettings, StorageKind, quantity_bytes
 from settings.resilience import (
     HUB_AUTH_CACHE_SECONDS,
@@ -68,6 +75,16 @@ HUB_AND_PROXY_APART: dict[str, Any] = {
         "matchExpressions": [{"key": "component", "operator": "In", "values": ["hub", "proxy"]}],
     },
 }
+
+# The instance metadata service, where a node's credentials are. Nothing of the hub calls it: pods
+# get AWS permissions through Pod Identity. z2jh's network policies let traffic to it (and DNS to
+# it, a GCP resolver) through unless told not to.
+NO_METADATA_SERVICE = {"cloudMetadataServer": False, "dnsPortsCloudMetadataServer": False}
+
+# What a student's notebook container runs with, besides z2jh's own runAsUser 1000 and
+# allowPrivilegeEscalation false: KubeSpawner merges it into the container's securityContext.
+# runAsNonRoot on the container, not the pod: the home's init container runs as root by design.
+NOTEBOOK_SECURITY_CONTEXT = {**RESTRICTED_CONTAINER, "runAsNonRoot": True}
 
 _AUTHENTICATOR_CLASS = {
     Authenticator.GENERIC_OAUTH: "generic-oauth",
@@ -143,15 +160,17 @@ def jupyterhub_values(options: JupyterHubOptions, facts: ClusterFacts) -> dict[s
         "proxy": {
             "service": {"type": "ClusterIP"},
             "chp": {
-                "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}},
+                # configurable-http-proxy is one Node.js event loop: it never uses more than one core.
+                # An OOM kill drops every student's connection, so the memory limit is four times the
+                # request, far above what a few hundred open websockets take.
+                "resources": resources("100m", "256Mi", cpu_limit="1", memory_limit="1Gi"),
+                "networkPolicy": _proxy_network_policy(),
                 "tolerations": node_loss_tolerations(PROXY_NODE_LOSS_TOLERATION_SECONDS),
                 "extraPodSpec": {"topologySpreadConstraints": [HUB_AND_PROXY_APART]},
             },
         },
         "singleuser": _singleuser(options, facts),
-        # The image puller is a DaemonSet: on nodes another stack owns, each review stack's would
-        # take one more pod address on every node from that stack's students.
-        "prePuller": {"continuous": {"enabled": not options.shares_user_nodes}},
+        "prePuller": _pre_puller(options),
         "scheduling": _scheduling(options, facts),
         "cull": {
             "enabled": True,
@@ -171,6 +190,7 @@ def _hub(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
     hub, auth, hostname = options.hub, options.hub.auth, facts.hostname
     config: dict[str, Any] = {
         "JupyterHub": {"authenticator_class": _AUTHENTICATOR_CLASS[auth.authenticator]},
+        "KubeSpawner": {"container_security_context": NOTEBOOK_SECURITY_CONTEXT},
         "Authenticator": {
             "allowed_users": sorted(auth.allowed_users),
             "admin_users": sorted(auth.admin_users),
@@ -239,10 +259,17 @@ def _hub(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
             "announcement": None if options.production else environment_banner(options.tier, options.prefix),
         },
         "extraFiles": _branding_files(options),
-        "resources": {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
+        # The hub is one Python event loop: a class starting together keeps one core busy, and a
+        # limit of two never throttles it. Memory grows with users and open spawns; 2 GiB is four
+        # times what a hub of a few hundred students holds.
+        "resources": resources("200m", "512Mi", cpu_limit="2", memory_limit="2Gi"),
         "tolerations": node_loss_tolerations(HUB_NODE_LOSS_TOLERATION_SECONDS),
         "extraPodSpec": {"topologySpreadConstraints": [HUB_AND_PROXY_APART]},
-        "networkPolicy": {"enabled": True, "ingress": _metrics_ingress(facts)},
+        "networkPolicy": {
+            "enabled": True,
+            "ingress": _metrics_ingress(facts),
+            "egressAllowRules": NO_METADATA_SERVICE,
+        },
         # The health check's service: z2jh generates its token into the hub's Secret, where the
         # delivery workflow reads it (`hub.services.health-check.apiToken`).
         "services": {HEALTH_CHECK_SERVICE: {}},
@@ -271,8 +298,11 @@ def _singleuser(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, An
         "startTimeout": SERVER_START_TIMEOUT_SECONDS,
         "cpu": {"guarantee": resources.cpu_guarantee, "limit": resources.cpu_limit},
         # The instance metadata service holds the node's credentials: never reachable from a server.
-        "cloudMetadata": {"blockWithIptables": True},
-        "networkPolicy": {"enabled": True, "egressAllowRules": {"cloudMetadataServer": False}},
+        # Two things keep it away, so z2jh's privileged, root, NET_ADMIN init container that adds an
+        # iptables rule to every server is not needed: the server's network policy admits no
+        # traffic to it, and the nodes answer a token request only within one hop (a pod is two).
+        "cloudMetadata": {"blockWithIptables": False},
+        "networkPolicy": {"enabled": True, "egressAllowRules": NO_METADATA_SERVICE},
         "storage": _storage(options, facts),
         "extraFiles": {
             "hub-auth-cache": {
@@ -305,11 +335,42 @@ def _metrics_ingress(facts: ClusterFacts) -> list[dict[str, Any]]:
             "from": [
                 {
                     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": facts.monitoring_namespace}},
-                    "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+                    "podSelector": {"matchLabels": dict(PROMETHEUS_POD_LABELS)},
                 }
             ],
         }
     ]
+
+
+def _proxy_network_policy() -> dict[str, Any]:
+    """Students reach the proxy only through Traefik; z2jh's default admits its port from anywhere.
+
+    Traefik's pods in whatever namespace: a review stack's hub is behind the test stack's Traefik.
+    """
+    return {
+        "allowedIngressPorts": [],
+        "ingress": [
+            {
+                "ports": [{"port": "http"}],
+                "from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": dict(TRAEFIK_POD_LABELS)}}],
+            }
+        ],
+        "egressAllowRules": NO_METADATA_SERVICE,
+    }
+
+
+def _pre_puller(options: JupyterHubOptions) -> dict[str, Any]:
+    # Every container of the pullers only echoes or sleeps once its image is on the node (the
+    # kubelet does the pulling); each runs on every user node, so they ask for next to nothing.
+    tiny = resources("10m", "16Mi", cpu_limit="100m", memory_limit="64Mi")
+    return {
+        "resources": tiny,
+        # The awaiter Job polls the API server until the pullers are done: one small Go process.
+        "hook": {"resources": resources("10m", "32Mi", cpu_limit="100m", memory_limit="128Mi")},
+        # The image puller is a DaemonSet: on nodes another stack owns, each review stack's would
+        # take one more pod address on every node from that stack's students.
+        "continuous": {"enabled": not options.shares_user_nodes},
+    }
 
 
 def node_loss_tolerations(seconds: int) -> list[dict[str, Any]]:
@@ -376,7 +437,17 @@ def home_init_container(options: JupyterHubOptions) -> dict[str, Any]:
         "name": "make-home",
         "image": f"{options.hub.singleuser_image.name}:{options.hub.singleuser_image.tag}",
         "command": ["sh", "-c", f"mkdir -p {directories} && chown 1000:100 {directories}"],
-        "securityContext": {"runAsUser": 0},
+        # Root with two capabilities: CHOWN to hand the directories to the notebook user, and
+        # DAC_OVERRIDE to make the shared folders' mount points inside a home that is already the
+        # notebook user's. Nothing else, and no way to gain more.
+        "securityContext": {
+            **RESTRICTED_CONTAINER,
+            "runAsUser": 0,
+            "runAsNonRoot": False,
+            "capabilities": {"drop": ["ALL"], "add": ["CHOWN", "DAC_OVERRIDE"]},
+        },
+        # A shell, mkdir and chown, once per server start.
+        "resources": resources("10m", "16Mi", cpu_limit="100m", memory_limit="64Mi"),
         "volumeMounts": [{"name": "shared-filesystem", "mountPath": "/filesystem"}],
     }
 
@@ -387,7 +458,13 @@ def _scheduling(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, An
     match = "require" if options.on_eks else "prefer"
     return {
         # The cluster's own kube-scheduler version; the hub component grants what it needs.
-        "userScheduler": {"enabled": True, "image": {"tag": scheduler_image_tag(facts.kubernetes_version)}},
+        "userScheduler": {
+            "enabled": True,
+            "image": {"tag": scheduler_image_tag(facts.kubernetes_version)},
+            # kube-scheduler keeps every node and pod of the cluster in memory: a few hundred
+            # student pods take tens of MiB; it works in bursts when a class starts.
+            "resources": resources("50m", "128Mi", cpu_limit="500m", memory_limit="512Mi"),
+        },
         "podPriority": {"enabled": True, "userPlaceholderPriority": USER_PLACEHOLDER_PRIORITY},
         "userPlaceholder": {"enabled": options.placeholders > 0, "replicas": options.placeholders},
         "corePods": {"nodeAffinity": {"matchNodePurpose": match}},

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from charts.alerts import alert_rules, hub_metrics_job
+from charts.hardening import resources, restricted_container
 from contracts import CORE_NODE_LABELS, DEDICATED_TAINT, USER_NODE_TAINTS
 
 # Where the Prometheus operator mounts a Secret listed in `prometheusSpec.secrets` / `alertmanagerSpec.secrets`.
@@ -61,6 +62,10 @@ def monitoring_values(options: MonitoringOptions) -> dict[str, Any]:
     core = {"nodeSelector": dict(CORE_NODE_LABELS)} if options.on_eks else {}
     prometheus_spec: dict[str, Any] = {
         "retention": f"{options.retention_days}d",
+        # Each student's pod brings a few hundred series (cAdvisor, kube-state-metrics): a class
+        # of 500 about 150,000, which Prometheus holds in about 1.5 GiB. The limit leaves room for
+        # compactions and a dashboard's heavy query; an OOM kill only loses minutes of samples.
+        "resources": resources("250m", "1Gi", cpu_limit="1", memory_limit="3Gi"),
         "secrets": [options.metrics_token_secret],
         "additionalScrapeConfigs": [_hub_scrape(options)],
         **core,
@@ -75,7 +80,11 @@ def monitoring_values(options: MonitoringOptions) -> dict[str, Any]:
                 }
             }
         }
-    alertmanager_spec: dict[str, Any] = {**core}
+    # A handful of alerts a day to route: tens of MiB.
+    alertmanager_spec: dict[str, Any] = {
+        **core,
+        "resources": resources("10m", "64Mi", cpu_limit="200m", memory_limit="256Mi"),
+    }
     if options.chat_webhook_secret:
         alertmanager_spec["secrets"] = [options.chat_webhook_secret]
     return {
@@ -90,13 +99,35 @@ def monitoring_values(options: MonitoringOptions) -> dict[str, Any]:
         },
         "prometheus": {"prometheusSpec": prometheus_spec},
         "alertmanager": {"config": _alertmanager_config(options), "alertmanagerSpec": alertmanager_spec},
-        "prometheusOperator": {**core, "admissionWebhooks": {"patch": {**core}}},
+        "prometheusOperator": {
+            **core,
+            # It watches the monitoring objects and reconciles two StatefulSets: one small Go process.
+            "resources": resources("50m", "128Mi", cpu_limit="500m", memory_limit="512Mi"),
+            # The config reloaders beside Prometheus and Alertmanager: they watch a few files and
+            # call a reload endpoint.
+            "prometheusConfigReloader": {"resources": resources("10m", "32Mi", cpu_limit="100m", memory_limit="64Mi")},
+            # Two short Jobs at install and upgrade that make and register the webhook's certificate.
+            "admissionWebhooks": {
+                "patch": {**core, "resources": resources("10m", "32Mi", cpu_limit="100m", memory_limit="64Mi")}
+            },
+        },
         # The JupyterHub dashboards group pods by these labels and list every node's.
         "kube-state-metrics": {
             "metricLabelsAllowlist": ["pods=[app,component,hub.jupyter.org/username]", "nodes=[*]"],
             **core,
+            # It holds every object it reports on: a few thousand (pods, nodes, claims) take ~100 MiB.
+            "resources": resources("50m", "128Mi", cpu_limit="500m", memory_limit="512Mi"),
         },
-        "prometheus-node-exporter": {"tolerations": [_user_node_toleration()]},
+        "prometheus-node-exporter": {
+            "tolerations": [_user_node_toleration()],
+            # On every node, user nodes included, where its request is taken from the students: a
+            # few MiB and a moment of CPU per scrape.
+            "resources": resources("10m", "32Mi", cpu_limit="200m", memory_limit="128Mi"),
+            # The chart's read-only root and nobody user (its pod securityContext), plus no
+            # capabilities and RuntimeDefault. It stays in the node's network and PID namespaces:
+            # it reports the node (see tests/charts/test_hardening.py).
+            "containerSecurityContext": restricted_container(readOnlyRootFilesystem=True),
+        },
         "grafana": _grafana(options, core),
     }
 
@@ -156,6 +187,8 @@ def _alertmanager_config(options: MonitoringOptions) -> dict[str, Any]:
 def _grafana(options: MonitoringOptions, core: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {
         **core,
+        # A handful of editors and the eight dashboards: Grafana's own figure is a few hundred MiB.
+        "resources": resources("50m", "256Mi", cpu_limit="1", memory_limit="512Mi"),
         # The admin password is a Pulumi secret in a Secret of the stack's own, never in these values.
         "admin": {
             "existingSecret": options.grafana_admin_secret,
@@ -163,12 +196,14 @@ def _grafana(options: MonitoringOptions, core: dict[str, Any]) -> dict[str, Any]
             "passwordKey": "admin-password",
         },
         "sidecar": {
+            # The dashboard and data source sidecars: Python processes watching ConfigMaps.
+            "resources": resources("10m", "64Mi", cpu_limit="200m", memory_limit="256Mi"),
             "dashboards": {
                 "enabled": True,
                 "label": DASHBOARD_LABEL[0],
                 "labelValue": DASHBOARD_LABEL[1],
                 "searchNamespace": [options.namespace],
-            }
+            },
         },
     }
     if options.hostname:

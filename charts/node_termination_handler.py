@@ -4,6 +4,7 @@ rebalance, scheduled-change and lifecycle events from an SQS queue and drains th
 from dataclasses import dataclass
 from typing import Any
 
+from charts.hardening import resources, restricted_container
 from contracts import CORE_NODE_LABELS, termination_handler_tag
 
 
@@ -28,6 +29,12 @@ def node_termination_handler_values(options: NodeTerminationHandlerOptions) -> d
         "replicas": 2,
         "podDisruptionBudget": {"maxUnavailable": 1},
         "serviceAccount": {"create": True, "name": options.service_account},
+        # One Go process polling a queue and draining a node now and then.
+        "resources": resources("25m", "64Mi", cpu_limit="250m", memory_limit="128Mi"),
+        # The chart's own user (1000) and read-only root, plus no capabilities and RuntimeDefault.
+        "securityContext": restricted_container(
+            runAsNonRoot=True, runAsUser=1000, runAsGroup=1000, readOnlyRootFilesystem=True
+        ),
         "nodeSelector": dict(CORE_NODE_LABELS),
         "enableProbesServer": True,
         # Students' servers get the chart's grace period to stop cleanly (their own, -1 = as they ask).

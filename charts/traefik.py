@@ -4,6 +4,7 @@ that terminates TLS (eks), or through a plain Service (kubeconfig)."""
 from dataclasses import dataclass
 from typing import Any
 
+from charts.hardening import resources
 from contracts import CORE_NODE_LABELS, ZONE_KEY
 
 # The AWS cloud provider built into EKS reads these to build a Network Load Balancer.
@@ -36,6 +37,11 @@ def traefik_values(options: TraefikOptions) -> dict[str, Any]:
         "instanceLabelOverride": options.fullname,
         "ingressClass": {"enabled": True, "isDefaultClass": True, "name": options.fullname},
         "deployment": {"replicas": options.replicas},
+        # Every student's page and websocket passes through it, but a proxy's work per connection
+        # is small: a few hundred connections take tens of MiB and a fraction of a core. The
+        # limits leave room for a whole class connecting at once. The chart's own securityContext
+        # and podSecurityContext already run it non-root, without capabilities, under RuntimeDefault.
+        "resources": resources("100m", "128Mi", cpu_limit="1", memory_limit="512Mi"),
         "service": {"spec": {"type": "LoadBalancer" if options.on_aws else options.service_type}},
         # Without TLS at the load balancer there is no HTTPS port to offer.
         "ports": {"websecure": {"expose": {"default": certificate is not None}}},

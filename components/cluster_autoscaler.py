@@ -15,6 +15,7 @@ from charts.cluster_autoscaler import ClusterAutoscalerOptions, cluster_autoscal
 from components.eks_cluster import EksCluster
 from components.helm import helm_release
 from components.iam_documents import Document
+from components.network_policies import DNS, HTTPS, POD_IDENTITY_AGENT, labelled, network_policy
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from contracts import autoscaler_user_group_tag
 from settings.platform import ClusterAutoscalerSettings
@@ -90,6 +91,18 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                     scale_down_unneeded_minutes=args.settings.scale_down_unneeded_minutes,
                 )
             )
+        )
+        network_policy(
+            f"{name}-network-policy",
+            policy_name=args.fullname,
+            namespace=args.namespace,
+            selects=labelled(
+                {"app.kubernetes.io/name": "aws-cluster-autoscaler", "app.kubernetes.io/instance": args.fullname}
+            ),
+            # Nothing comes in (the kubelet's probes come from the node; no Prometheus scrapes it);
+            # out go the API server and the Auto Scaling and EC2 APIs, with Pod Identity's credentials.
+            egress=[DNS, HTTPS, POD_IDENTITY_AGENT],
+            parent=self,
         )
         helm_release(
             f"{name}-release",

@@ -20,7 +20,11 @@ from components.iam_documents import (
     CLUSTER_ADMIN_ACCESS_POLICY,
     EKS_CLUSTER_POLICY,
     EKS_CNI_POLICY,
+    EKS_SECRETS_KEY_USE,
+    account_of,
     as_json,
+    key_policy,
+    key_use_by,
     kms_key_use,
     service_trust,
 )
@@ -122,6 +126,8 @@ class EksCluster(pulumi.ComponentResource):
     network: Network
     addons: list[aws.eks.Addon]
     """The add-ons nodes need to become Ready (networking, kube-proxy, pod identity)."""
+    key_administrators: tuple[str, ...]
+    """Who administers the stack's KMS keys by name, besides the deploying identity: cluster.admins."""
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:aws:EksCluster", name, None, opts)
@@ -129,11 +135,26 @@ class EksCluster(pulumi.ComponentResource):
         protected = pulumi.ResourceOptions(parent=self, protect=args.protect)
         settings, cluster_name = args.settings, args.cluster_name
 
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=cluster_name,
+            description=f"EKS control plane of {cluster_name}",
+            assume_role_policy=as_json(service_trust("eks.amazonaws.com", tag_session=True)),
+            opts=child,
+        )
         secrets_key = aws.kms.Key(
             f"{name}-secrets-key",
             description=f"Envelope encryption of the Kubernetes Secrets of {cluster_name}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
+            # Administered by the deploying identity and cluster.admins; used by the control plane alone.
+            policy=as_json(
+                key_policy(
+                    account_of(role.arn),
+                    settings.admins,
+                    [key_use_by(role.arn, EKS_SECRETS_KEY_USE)],
+                )
+            ),
             tags={"Name": f"{cluster_name}-secrets"},
             opts=protected,
         )
@@ -148,13 +169,6 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-logs",
             name=f"/aws/eks/{cluster_name}/cluster",
             retention_in_days=settings.log_retention_days,
-            opts=child,
-        )
-        role = aws.iam.Role(
-            f"{name}-role",
-            name=cluster_name,
-            description=f"EKS control plane of {cluster_name}",
-            assume_role_policy=as_json(service_trust("eks.amazonaws.com", tag_session=True)),
             opts=child,
         )
         policy = aws.iam.RolePolicyAttachment(
@@ -249,6 +263,7 @@ class EksCluster(pulumi.ComponentResource):
         self.version = cluster.version
         self.service_cidr = str(settings.service_cidr)
         self.network = args.network
+        self.key_administrators = tuple(settings.admins)
         self.register_outputs(
             {
                 "name": self.name,

@@ -8,12 +8,13 @@ else in the account is backed up by mistake. AWS Backup's automatic backups of t
 system are off (components/home_filesystem.py): this vault is the one to restore from.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.iam_documents import as_json, service_trust
+from components.iam_documents import account_of, as_json, key_policy, key_use_through, service_trust
 from components.iam_roles import attach_policies
 
 # Every day at 03:00 UTC, between the evening's work and the morning's classes in most of Europe
@@ -33,6 +34,9 @@ class HomeBackupArgs:
     """The EFS file system holding the homes; None: EBS homes, selected by the tag below."""
     hub_namespace: str
     protect: bool
+    region: str
+    key_administrators: Sequence[str]
+    """Who administers the vault's key by name, besides the deploying identity (cluster.admins)."""
 
 
 class HomeBackup(pulumi.ComponentResource):
@@ -42,10 +46,23 @@ class HomeBackup(pulumi.ComponentResource):
         super().__init__("jupyterhub:aws:HomeBackup", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         protected = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=f"{args.vault_name}-backup",
+            assume_role_policy=as_json(service_trust("backup.amazonaws.com")),
+            opts=child,
+        )
+        account_id = account_of(role.arn)
         key = aws.kms.Key(
-            f"{name}-key", description=f"{args.vault_name}: backups of students' homes", enable_key_rotation=True,
+            f"{name}-key",
+            description=f"{args.vault_name}: backups of students' homes",
+            enable_key_rotation=True,
+            # Used only through AWS Backup, which encrypts the recovery points with it.
+            policy=as_json(
+                key_policy(account_id, args.key_administrators, [key_use_through("backup", account_id, args.region)])
+            ),
             opts=protected,
-        )  # fmt: skip
+        )
         vault = aws.backup.Vault(f"{name}-vault", name=args.vault_name, kms_key_arn=key.arn, opts=protected)
         plan = aws.backup.Plan(
             f"{name}-plan",
@@ -58,12 +75,6 @@ class HomeBackup(pulumi.ComponentResource):
                     "lifecycle": {"delete_after": args.retention_days},
                 }
             ],
-            opts=child,
-        )
-        role = aws.iam.Role(
-            f"{name}-role",
-            name=f"{args.vault_name}-backup",
-            assume_role_policy=as_json(service_trust("backup.amazonaws.com")),
             opts=child,
         )
         attachments = attach_policies(name, role, [BACKUP_ROLE_POLICY, RESTORE_ROLE_POLICY], child)

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.eks_cluster import EksCluster
+from components.iam_documents import account_of, as_json, key_policy, key_use_through
 from components.node_only_access import node_only_security_group
 from contracts import NfsExport
 from settings.hub import EfsSettings
@@ -56,10 +57,19 @@ class HomeFilesystem(pulumi.ComponentResource):
         super().__init__("jupyterhub:aws:HomeFilesystem", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         network = args.cluster.network
+        account_id = account_of(args.cluster.arn)
         key = aws.kms.Key(
             f"{name}-key",
             description=f"{args.file_system_name}: students' home directories",
             enable_key_rotation=True,
+            # Used only through EFS (which mounts, backs up and restores with its own grants).
+            policy=as_json(
+                key_policy(
+                    account_id,
+                    args.cluster.key_administrators,
+                    [key_use_through("elasticfilesystem", account_id, args.region)],
+                )
+            ),
             # Without its key the file system cannot be read: production keeps both.
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )

@@ -5,6 +5,7 @@ role, and no document is built by string concatenation. `pulumi.Output.json_dump
 document holding Outputs into the JSON an IAM resource takes.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -62,18 +63,117 @@ def pod_identity_trust(
     }
 
 
+# What the EKS control plane needs to envelope-encrypt Secrets with one key.
+EKS_SECRETS_KEY_USE = ("kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey")
+
+
 def kms_key_use(key_arn: pulumi.Input[str]) -> Document:
-    """What the EKS control plane needs to envelope-encrypt Secrets with one key."""
+    """The control plane role's own policy for the Secrets key (its key policy names the role too)."""
     return {
         "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
-                "Resource": key_arn,
-            }
-        ],
+        "Statement": [{"Effect": "Allow", "Action": list(EKS_SECRETS_KEY_USE), "Resource": key_arn}],
     }
+
+
+# What a key administrator may do: the actions the KMS console's key administrators statement
+# lists (AWS KMS Developer Guide, "Default key policy", "Allows key administrators to administer
+# the KMS key"), deletion included. No cryptographic use (Encrypt, Decrypt, GenerateDataKey...).
+KEY_ADMINISTRATION = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+)
+# What an AWS service does with a customer managed key on a caller's behalf (the policy of the
+# AWS managed keys, like aws/elasticfilesystem and aws/backup): data keys, and grants for itself.
+KEY_USE_BY_A_SERVICE = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:CreateGrant",
+    "kms:DescribeKey",
+)
+
+
+def account_root(account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    return pulumi.Output.concat("arn:aws:iam::", account_id, ":root")
+
+
+def key_policy(account_id: pulumi.Input[str], administrators: Sequence[str], uses: Sequence[Document]) -> Document:
+    """A KMS key policy naming who administers the key and who uses it, instead of KMS's default
+    (the account's root with kms:*, so that any IAM policy in the account could grant any use).
+
+    - the identity that deploys (through the account's IAM policies) may administer the key and
+      nothing more: KMS refuses a key policy that does not let its caller change it again (the
+      lockout safety check), and no setting of the stack names that identity;
+    - the principals in `administrators` (cluster.admins) administer it by name;
+    - `uses`: the statements of the key's users, each a role by name or an AWS service acting for
+      the account (`key_use_through`).
+    """
+    statements: list[Document] = [
+        {
+            "Sid": "DeployingIdentityAdministers",
+            "Effect": "Allow",
+            "Principal": {"AWS": account_root(account_id)},
+            "Action": list(KEY_ADMINISTRATION),
+            "Resource": "*",
+        }
+    ]
+    if administrators:
+        statements.append(
+            {
+                "Sid": "KeyAdministrators",
+                "Effect": "Allow",
+                "Principal": {"AWS": sorted(administrators)},
+                "Action": list(KEY_ADMINISTRATION),
+                "Resource": "*",
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": [*statements, *uses]}
+
+
+def key_use_by(role_arn: pulumi.Input[str], actions: Sequence[str]) -> Document:
+    """A key policy statement: one role by name may use the key for these actions."""
+    return {
+        "Sid": "KeyUsers",
+        "Effect": "Allow",
+        "Principal": {"AWS": role_arn},
+        "Action": list(actions),
+        "Resource": "*",
+    }
+
+
+def key_use_through(service: str, account_id: pulumi.Input[str], region: str) -> Document:
+    """A key policy statement: principals of the account may use the key only through `service`
+    (like `elasticfilesystem`) in the stack's region, exactly as the AWS managed key of that
+    service allows it (aws/elasticfilesystem, aws/backup; KMS Developer Guide, "kms:ViaService"
+    and "kms:CallerAccount"). The service authorizes the caller first (EFS, AWS Backup)."""
+    return {
+        "Sid": f"UseThrough{service.title().replace('-', '')}",
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": list(KEY_USE_BY_A_SERVICE),
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"kms:ViaService": f"{service}.{region}.amazonaws.com", "kms:CallerAccount": account_id}
+        },
+    }
+
+
+def account_of(arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The account ID inside an ARN (arn:aws:<service>:<region>:<account>:...)."""
+    return pulumi.Output.from_input(arn).apply(lambda text: text.split(":")[4])
 
 
 def as_json(document: pulumi.Input[Document]) -> pulumi.Output[str]:

@@ -16,6 +16,7 @@ from charts import JUPYTERHUB
 from charts.jupyterhub import ClusterFacts, JupyterHubOptions, jupyterhub_values, user_scheduler_name
 from charts.user_scheduler import Rule, newer_scheduler_rules
 from components.helm import helm_release
+from components.network_policies import DNS, HTTPS, Selector, network_policy
 from contracts import NfsExport
 from settings.hub import HubSettings
 
@@ -82,6 +83,7 @@ class JupyterHub(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         scheduler_access = self._user_scheduler_access(name, args, namespace)
+        self._network_policies(name, args, namespace)
         homes = self._home_claim(name, args, namespace) if args.homes is not None else None
 
         def values_for(parts: list[Any]) -> dict[str, Any]:
@@ -156,6 +158,31 @@ class JupyterHub(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+    def _network_policies(self, name: str, args: JupyterHubArgs, namespace: k8s.core.v1.Namespace) -> None:
+        """For the chart's pods its own policies leave out (it has them for the hub, the proxy and
+        the servers only). Pods of the namespace that are not the chart's (a load test's) are left
+        alone."""
+        # The user scheduler and the image awaiter Job talk to the API server, and to nothing else
+        # (the awaiter by its name, kubernetes.default.svc: DNS too).
+        network_policy(
+            f"{name}-api-clients-network-policy",
+            policy_name=f"{args.release_name}-api-clients",
+            namespace=namespace.metadata.name,
+            selects=_chart_pods(args.release_name, ["user-scheduler", "image-puller"]),
+            egress=[DNS, HTTPS],
+            parent=self,
+        )
+        # The image pullers and the placeholders only hold a node's image or room: no traffic at all.
+        network_policy(
+            f"{name}-no-traffic-network-policy",
+            policy_name=f"{args.release_name}-no-traffic",
+            namespace=namespace.metadata.name,
+            selects=_chart_pods(
+                args.release_name, ["continuous-image-puller", "hook-image-puller", "user-placeholder"]
+            ),
+            parent=self,
+        )
+
     def _user_scheduler_access(
         self, name: str, args: JupyterHubArgs, namespace: k8s.core.v1.Namespace
     ) -> k8s.rbac.v1.ClusterRoleBinding:
@@ -177,6 +204,14 @@ class JupyterHub(pulumi.ComponentResource):
             subjects=[{"kind": "ServiceAccount", "name": scheduler, "namespace": namespace.metadata.name}],
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+
+def _chart_pods(release_name: str, components: list[str]) -> Selector:
+    """Pods of this z2jh release with one of these `component` labels."""
+    return {
+        "match_labels": {"app": "jupyterhub", "release": release_name},
+        "match_expressions": [{"key": "component", "operator": "In", "values": components}],
+    }
 
 
 def _policy_rule(rule: Rule) -> k8s.rbac.v1.PolicyRuleArgsDict:

@@ -32,8 +32,78 @@ from charts.monitoring import (
 from components.eks_cluster import EksCluster
 from components.helm import helm_release
 from components.jupyterhub import HubMetrics
+from components.network_policies import (
+    DNS,
+    HTTPS,
+    POD_IDENTITY_AGENT,
+    EgressRule,
+    IngressRule,
+    labelled,
+    network_policy,
+    pods,
+    tcp,
+)
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from contracts import GRAFANA_POD_LABELS, PROMETHEUS_POD_LABELS, TRAEFIK_POD_LABELS
 from settings.operations import MonitoringSettings
+
+ALERTMANAGER_POD_LABELS = {"app.kubernetes.io/name": "alertmanager"}
+KUBE_STATE_METRICS_POD_LABELS = {"app.kubernetes.io/name": "kube-state-metrics"}
+# The operator's pod (its admission Jobs share the name label, with another component).
+OPERATOR_POD_LABELS = {
+    "app.kubernetes.io/name": "kube-prometheus-stack-prometheus-operator",
+    "app.kubernetes.io/component": "prometheus-operator",
+}
+
+# What Prometheus scrapes, by port, wherever it is (nodes, the control plane, pods of any namespace).
+SCRAPED_PORTS = (
+    443,  # the API server
+    3000,  # Grafana
+    8080,  # kube-state-metrics, and the config reloaders beside Prometheus and Alertmanager
+    8081,  # the hub's /hub/metrics
+    9090,  # Prometheus itself
+    9093,  # Alertmanager
+    9100,  # the node exporter, on every node's own address
+    9153,  # CoreDNS
+    10249,  # kube-proxy, on every node's own address
+    10250,  # the kubelets (cAdvisor), and the operator
+)
+
+
+def monitoring_network_rules(on_eks: bool) -> dict[str, tuple[dict[str, str], list[IngressRule], list[EgressRule]]]:
+    """By policy suffix: the pods a policy selects (labels), what may reach them, and where they
+    may go. Every pod of the namespace also gets the `all` rules: DNS, and HTTPS to the API server
+    (every part reads it) or AWS (Alertmanager publishes to SNS; a chat webhook is HTTPS too)."""
+    from_prometheus = pods(PROMETHEUS_POD_LABELS)
+    return {
+        "all": ({}, [], [DNS, HTTPS]),
+        "prometheus": (
+            PROMETHEUS_POD_LABELS,
+            # Grafana queries it; it scrapes itself and its config reloader.
+            [{"from_": [pods(GRAFANA_POD_LABELS), from_prometheus], "ports": tcp(9090, 8080)}],
+            [{"ports": tcp(*SCRAPED_PORTS)}],
+        ),
+        "alertmanager": (
+            ALERTMANAGER_POD_LABELS,
+            [{"from_": [from_prometheus], "ports": tcp(9093, 8080)}],
+            # SNS with the Pod Identity of its service account (on EKS).
+            [POD_IDENTITY_AGENT] if on_eks else [],
+        ),
+        "grafana": (
+            GRAFANA_POD_LABELS,
+            # Editors through Traefik (at /grafana), and Prometheus scraping it.
+            [{"from_": [pods(TRAEFIK_POD_LABELS, any_namespace=True), from_prometheus], "ports": tcp(3000)}],
+            [{"to": [from_prometheus], "ports": tcp(9090)}],
+        ),
+        "kube-state-metrics": (
+            KUBE_STATE_METRICS_POD_LABELS,
+            [{"from_": [from_prometheus], "ports": tcp(8080, 8081)}],
+            [],
+        ),
+        # Its admission webhook is called by the API server, from the control plane's own addresses
+        # (no selector names them); Prometheus scrapes the same port.
+        "operator": (OPERATOR_POD_LABELS, [{"ports": tcp(10250)}], []),
+    }
 
 
 @dataclass(frozen=True)
@@ -71,6 +141,18 @@ class Monitoring(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
         in_namespace = namespace.metadata.name
+        # Nothing in the namespace is reached or reaches out but by the rules below; the node
+        # exporter is on its node's network, where network policies do not apply.
+        for suffix, (labels, ingress, egress) in monitoring_network_rules(args.cluster is not None).items():
+            network_policy(
+                f"{name}-{suffix}-network-policy",
+                policy_name=f"{args.prefix}-monitoring-{suffix}",
+                namespace=in_namespace,
+                selects=labelled(labels),
+                ingress=ingress,
+                egress=egress,
+                parent=self,
+            )
         admin_password = random.RandomPassword(f"{name}-grafana-admin-password", length=32, special=False, opts=child)
         metrics_token = random.RandomPassword(f"{name}-hub-metrics-token", length=48, special=False, opts=child)
         admin_secret = self._secret(

@@ -26,6 +26,7 @@ from charts.node_termination_handler import NodeTerminationHandlerOptions, node_
 from components.eks_cluster import EksCluster
 from components.helm import helm_release
 from components.iam_documents import Document, as_json
+from components.network_policies import DNS, HTTPS, POD_IDENTITY_AGENT, labelled, network_policy
 from components.spot_capacity import SpotCapacity
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
@@ -161,6 +162,18 @@ class NodeTerminationHandler(pulumi.ComponentResource):
                 )
             )
 
+        network_policy(
+            f"{name}-network-policy",
+            policy_name=args.fullname,
+            namespace=args.namespace,
+            selects=labelled(
+                {"app.kubernetes.io/name": "aws-node-termination-handler", "app.kubernetes.io/instance": args.fullname}
+            ),
+            # Nothing comes in (the kubelet's probes come from the node); out go the API server
+            # (cordon, drain) and the queue, EC2 and Auto Scaling APIs, with Pod Identity's credentials.
+            egress=[DNS, HTTPS, POD_IDENTITY_AGENT],
+            parent=self,
+        )
         helm_release(
             f"{name}-release",
             NODE_TERMINATION_HANDLER,

@@ -17,7 +17,25 @@ import pulumi_kubernetes as k8s
 from charts import TRAEFIK
 from charts.traefik import TraefikOptions, traefik_values
 from components.helm import helm_release
+from components.network_policies import DNS, HTTPS, EgressRule, IngressRule, labelled, network_policy, pods, tcp
+from contracts import GRAFANA_POD_LABELS, PROXY_POD_LABELS, TRAEFIK_POD_LABELS
 from settings.platform import IngressSettings
+
+
+def traefik_ingress() -> list[IngressRule]:
+    """Students, from anywhere, on the two entry points (through the load balancer's nodes)."""
+    return [{"ports": tcp("web", "websecure")}]
+
+
+def traefik_egress() -> list[EgressRule]:
+    """The API server (it reads Ingresses and endpoints), and the backends it routes to: the hubs'
+    proxies and Grafana, in whatever namespace (review stacks' hubs are behind the test stack's)."""
+    return [
+        DNS,
+        HTTPS,
+        {"to": [pods(PROXY_POD_LABELS, any_namespace=True)], "ports": tcp("http")},
+        {"to": [pods(GRAFANA_POD_LABELS, any_namespace=True)], "ports": tcp("grafana")},
+    ]
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,16 @@ class Traefik(pulumi.ComponentResource):
             namespace=args.namespace,
             values=pulumi.Output.from_input(args.namespace).apply(values_for),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+        )
+        network_policy(
+            f"{name}-network-policy",
+            policy_name=args.fullname,
+            namespace=args.namespace,
+            # The chart labels its pods with the instance label set to the fullname.
+            selects=labelled({**TRAEFIK_POD_LABELS, "app.kubernetes.io/instance": args.fullname}),
+            ingress=traefik_ingress(),
+            egress=traefik_egress(),
+            parent=self,
         )
         # Read after the release exists (the ID is unknown until then, so previews skip the read).
         service = k8s.core.v1.Service.get(

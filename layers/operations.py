@@ -102,6 +102,8 @@ def _on_eks(settings: StackSettings, cluster: EksHandle, prerequisites: Prerequi
                 file_system_arn=state.file_system.file_system_arn if state.file_system else None,
                 hub_namespace=settings.hub_namespace,
                 protect=settings.policy.protect_stateful_resources,
+                region=settings.aws_region,
+                key_administrators=cluster.eks.key_administrators,
             ),
             opts=on_aws,
         )

@@ -30,7 +30,7 @@ from traitlets.config import Config
 
 from contracts import ZONE_KEY
 from tests.hub import pod_for
-from tests.support import HubFor
+from tests.support import HubFor, selects
 from tools.plan.program import ProgramRun
 
 Objects = dict[tuple[str, str], list[dict[str, Any]]]
@@ -44,22 +44,6 @@ def pod_template(objects: list[dict[str, Any]], component: str) -> dict[str, Any
         if o["kind"] == "Deployment" and o["spec"]["template"]["metadata"]["labels"].get("component") == component
     ]
     return dict(deployment["spec"]["template"])
-
-
-def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
-    """A Kubernetes label selector (matchLabels and In/NotIn/Exists expressions) against labels."""
-    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
-        return False
-    for expression in selector.get("matchExpressions", []):
-        key, operator, values = expression["key"], expression["operator"], expression.get("values", [])
-        present = key in labels
-        if operator == "In" and not (present and labels[key] in values):
-            return False
-        if operator == "NotIn" and present and labels[key] in values:
-            return False
-        if operator == "Exists" and not present:
-            return False
-    return True
 
 
 @pytest.mark.parametrize("stack", ["dev", "tst", "prod"])

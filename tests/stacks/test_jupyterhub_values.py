@@ -89,8 +89,10 @@ def test_capacity_and_culling_follow_the_tier(
 
 
 def test_servers_cannot_reach_the_instance_metadata_service(stack_runs: dict[str, ProgramRun]) -> None:
+    """By network policy and the nodes' hop limit, not z2jh's privileged iptables init container
+    (tests/charts/test_hardening.py shows what the rendered policy admits)."""
     singleuser = values(stack_runs["prod"])["singleuser"]
-    assert singleuser["cloudMetadata"]["blockWithIptables"] is True
+    assert singleuser["cloudMetadata"]["blockWithIptables"] is False
     assert singleuser["networkPolicy"]["egressAllowRules"]["cloudMetadataServer"] is False
     assert values(stack_runs["prod"])["hub"]["networkPolicy"]["enabled"] is True
 
