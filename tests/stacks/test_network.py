@@ -45,9 +45,18 @@ def test_zones_eks_cannot_use_are_left_out_by_id() -> None:
 
 
 def test_us_east_1_plans_around_the_zone_eks_refuses(run_config: RunConfig) -> None:
-    # the mocks give us-east-1's six zones the IDs use1-az1 to use1-az6; use1-az3 is us-east-1c there
+    # the mocks answer with one real account's us-east-1, where use1-az3 is us-east-1e
     run = run_config({"aws:region": "us-east-1", "network": {"availabilityZoneCount": 5}})
-    assert run.outputs["availabilityZones"] == ["us-east-1a", "us-east-1b", "us-east-1d", "us-east-1e", "us-east-1f"]
+    assert run.outputs["availabilityZones"] == ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"]
+
+
+def test_a_ca_central_1_stack_plans_with_its_three_zones(run_config: RunConfig) -> None:
+    """ca-central-1 has the zone IDs cac1-az1, cac1-az2 and cac1-az4, named ca-central-1a, b and d (AWS
+    "AWS Availability Zones"); the EKS user guide's excluded cac1-az3 is not among them."""
+    run = run_config({"aws:region": "ca-central-1"})
+    assert run.outputs["availabilityZones"] == ["ca-central-1a", "ca-central-1b", "ca-central-1d"]
+    private = sorted(s.inputs["availabilityZone"] for s in run.by_type(SUBNET) if "-private-" in s.name)
+    assert private == ["ca-central-1a", "ca-central-1b", "ca-central-1d"]
 
 
 @pytest.mark.parametrize(("tier", "nat_gateways"), [("production", 3), ("staging", 1), ("development", 1)])

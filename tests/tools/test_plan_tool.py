@@ -51,6 +51,11 @@ def test_plan_writes_both_files_in_the_contract_shape(tmp_path: Path, capsys: py
     assert "Longest dependency chain" in printed and "By type:" in printed
 
 
+def test_the_contract_keys_only_grow() -> None:
+    """Tests, CI and reviewers read these keys: new information goes after them, none is renamed or removed."""
+    assert RESOURCE_KEYS[:8] == ("urn", "type", "name", "parent", "provider", "dependsOn", "protect", "inputs")
+
+
 def test_a_bad_stack_file_exits_2_with_one_line_per_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config_dir = write_config_dir(
         tmp_path,

@@ -1,7 +1,7 @@
 """Review stacks: naming, what to reap, the stack file, and the guard that keeps every other
 stack out of the tool's reach."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -138,6 +138,64 @@ def test_reaping_refuses_nothing_silently(monkeypatch: pytest.MonkeyPatch) -> No
             return [SimpleNamespace(name=n, last_update=NOW) for n in ("prod", "tst", "pr-5", "pr-6")]
 
     monkeypatch.setattr("tools.ops.review_stacks.auto.LocalWorkspace", Workspace)
+    monkeypatch.setattr(review_stacks, "require_pulumi_cli", lambda: None)
     monkeypatch.setattr(review_stacks, "destroy", destroyed.append)
     assert review_stacks.reap({6}, TTL) == ["pr-5"]
     assert destroyed == ["pr-5"]
+
+
+# A pull request number no real review stack has: its stack file would land in the repository.
+STRAY = "pr-99991"
+
+
+@pytest.fixture
+def stray_stack_file() -> Iterator[Path]:
+    """The stack file the tool would write for STRAY; removed after the test whatever the tool did."""
+    path = ROOT / f"Pulumi.{STRAY}.yaml"
+    yield path
+    path.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("argv", [["up", "--stack", STRAY], ["destroy", "--stack", STRAY], ["reap", "--open", "1"]])
+def test_without_the_pulumi_cli_it_says_so_in_one_line_and_writes_nothing(
+    argv: list[str],
+    stray_stack_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """This machine has no Pulumi CLI; a PATH that is an empty folder makes sure of it anywhere."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv(review_stacks.PASSWORD_VARIABLE, "a-review-password")
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "Pulumi CLI" in err[0] and "pulumi" in err[0] and "install" in err[0].lower()
+    assert not stray_stack_file.exists()
+
+
+@pytest.mark.parametrize("command", ["up", "destroy"])
+def test_a_run_that_fails_leaves_no_stack_file_behind(
+    command: str, stray_stack_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def backend_refuses(**kwargs: Any) -> Any:
+        assert stray_stack_file.exists()  # written from the template before Pulumi reads it
+        raise RuntimeError("the backend refused")
+
+    monkeypatch.setattr(review_stacks, "require_pulumi_cli", lambda: None, raising=False)
+    monkeypatch.setattr("tools.ops.review_stacks.auto.create_or_select_stack", backend_refuses)
+    with pytest.raises(RuntimeError, match="the backend refused"):
+        if command == "up":
+            review_stacks.up(STRAY, "a-review-password")
+        else:
+            review_stacks.destroy(STRAY)
+    assert not stray_stack_file.exists()
+
+
+def test_a_stack_file_that_was_there_before_stays(stray_stack_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stray_stack_file.write_text("config: {}\n")
+    monkeypatch.setattr(review_stacks, "require_pulumi_cli", lambda: None, raising=False)
+    monkeypatch.setattr("tools.ops.review_stacks.auto.create_or_select_stack", lambda **kwargs: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        review_stacks.destroy(STRAY)
+    assert stray_stack_file.read_text() == "config: {}\n"

@@ -10,13 +10,19 @@ Invariant guarded here: the tool never creates, updates, destroys or removes a s
 not a review stack (`pr-<number>`), whatever it is asked: every path to Pulumi's Automation API
 goes through `_open_review_stack` or `_remove_review_stack`, which check the name first.
 The decisions (names, what to reap, the stack file) are pure functions with their own tests.
+
+Without the Pulumi CLI (the Automation API runs it) the tool says so in one line and exits 2
+before it writes anything; a run that fails removes the stack file it wrote, so none is left in
+the repository for a commit to pick up.
 """
 
 import argparse
 import os
 import re
+import shutil
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,6 +45,10 @@ class ReviewStackError(ValueError):
 
 class NotAReviewStackError(ReviewStackError):
     """The tool was asked to touch a stack that is not a review stack."""
+
+
+class MissingPulumiCliError(ReviewStackError):
+    """There is no Pulumi CLI for the Automation API to run."""
 
 
 @dataclass(frozen=True)
@@ -87,10 +97,40 @@ def stack_file(name: str, root: Path = ROOT) -> str:
     return (root / TEMPLATE).read_text()
 
 
+def require_pulumi_cli() -> None:
+    """The Automation API runs the `pulumi` command; without it, say what is missing and how to get it."""
+    if shutil.which("pulumi") is None:
+        raise MissingPulumiCliError(
+            "the Pulumi CLI is missing: there is no `pulumi` on PATH, and the Automation API runs it. "
+            "Install it (https://www.pulumi.com/docs/iac/download-install/; in a workflow, the "
+            "pulumi/actions step) and run again."
+        )
+
+
+def _stack_file_path(name: str, root: Path = ROOT) -> Path:
+    return root / f"Pulumi.{name.rsplit('/', 1)[-1]}.yaml"
+
+
+@contextmanager
+def _stack_file_removed_on_failure(name: str, root: Path = ROOT) -> Iterator[None]:
+    """A stack file this run writes is removed again if the run fails. It holds the review template and,
+    once `up` sets it, the encrypted password; nothing needs it afterwards, since every run writes it
+    anew from the template as a fresh checkout in CI does, and left behind it could be committed."""
+    path = _stack_file_path(name, root)
+    existed = path.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            path.unlink(missing_ok=True)
+        raise
+
+
 def _open_review_stack(name: str, root: Path = ROOT) -> auto.Stack:
     """The only way this tool gets a stack to run: after checking it is a review stack."""
     require_review_stack(name)
-    path = root / f"Pulumi.{name.rsplit('/', 1)[-1]}.yaml"
+    require_pulumi_cli()
+    path = _stack_file_path(name, root)
     if not path.exists():
         path.write_text(stack_file(name, root))
     return auto.create_or_select_stack(stack_name=name, work_dir=str(root))
@@ -99,8 +139,9 @@ def _open_review_stack(name: str, root: Path = ROOT) -> auto.Stack:
 def _remove_review_stack(name: str, root: Path = ROOT) -> None:
     """The only way this tool removes a stack: after checking it is a review stack."""
     require_review_stack(name)
+    require_pulumi_cli()
     auto.LocalWorkspace(work_dir=str(root)).remove_stack(name)
-    (root / f"Pulumi.{name.rsplit('/', 1)[-1]}.yaml").unlink(missing_ok=True)
+    _stack_file_path(name, root).unlink(missing_ok=True)
 
 
 def up(name: str, password: str | None) -> str:
@@ -108,19 +149,23 @@ def up(name: str, password: str | None) -> str:
     require_review_stack(name)  # the name first: asked for `prod`, say that, not that a password is missing
     if not password:
         raise ReviewStackError(f"set {PASSWORD_VARIABLE}: a review stack's hub logs in with a shared password")
-    stack = _open_review_stack(name)
-    stack.set_config(PASSWORD_KEY, ConfigValue(password, secret=True), path=True)
-    stack.up(on_output=print)
-    return str(stack.outputs()["hubUrl"].value)
+    with _stack_file_removed_on_failure(name):
+        stack = _open_review_stack(name)
+        stack.set_config(PASSWORD_KEY, ConfigValue(password, secret=True), path=True)
+        stack.up(on_output=print)
+        return str(stack.outputs()["hubUrl"].value)
 
 
 def destroy(name: str) -> None:
-    stack = _open_review_stack(name)
-    stack.destroy(on_output=print)
-    _remove_review_stack(name)
+    require_review_stack(name)
+    with _stack_file_removed_on_failure(name):
+        stack = _open_review_stack(name)
+        stack.destroy(on_output=print)
+        _remove_review_stack(name)
 
 
 def reap(open_pull_requests: set[int], ttl: timedelta) -> list[str]:
+    require_pulumi_cli()
     summaries = auto.LocalWorkspace(work_dir=str(ROOT)).list_stacks()
     stacks = [StackInfo(s.name, s.last_update) for s in summaries]
     doomed = to_reap(stacks, open_pull_requests, datetime.now(UTC), ttl)

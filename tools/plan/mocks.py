@@ -2,7 +2,8 @@
 
 Invariant guarded here: the same program and config give the same answers, byte for byte (IDs
 are derived from URNs, never random), and every invoke the program makes has an answer here or
-fails with a message naming the invoke, so an unmocked call cannot pass silently.
+fails with a message naming the invoke (or the region whose zones are not here), so an unmocked
+call cannot pass silently.
 """
 
 import asyncio
@@ -11,7 +12,9 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import pulumi
@@ -19,10 +22,67 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key, deserialize_properties
 from pulumi.runtime.sync_await import _ensure_event_loop
 
+from components.network import EKS_UNSUPPORTED_ZONE_IDS
+
 ACCOUNT_ID = "123456789012"
 
-# What `describe-availability-zones` offers without opt-in in a few regions; others get three.
-_ZONE_LETTERS = {"us-east-1": "abcdef", "us-west-2": "abcd", "ap-northeast-1": "acd", "ca-central-1": "abd"}
+# Each region's Availability Zones as `describe-availability-zones` lists them without opt-in:
+# the zone ID prefix, and each zone's letter with its zone ID number (us-east-1a is use1-az4). The
+# zone IDs are AWS's ("AWS Availability Zones", docs.aws.amazon.com/global-infrastructure/latest/
+# regions/aws-availability-zones.html), without those new accounts do not get (us-west-1's
+# usw1-az2, ap-northeast-1's apne1-az3); the letters are one real account's answer (networknext/next,
+# terraform/amazon.tfvars). Regions opened after November 2012 give every account the same letters;
+# in older ones (us-east-1, us-west-1, us-west-2, eu-west-1, ap-northeast-1, ap-southeast-1,
+# sa-east-1) accounts from before November 2025 each have their own, and this is one of them.
+_AVAILABILITY_ZONES: dict[str, tuple[str, dict[str, int]]] = {
+    "af-south-1": ("afs1", {"a": 1, "b": 2, "c": 3}),
+    "ap-east-1": ("ape1", {"a": 1, "b": 2, "c": 3}),
+    # Taipei (2025): three zones; their letters are taken in zone-ID order, as most regions have them.
+    "ap-east-2": ("ape2", {"a": 1, "b": 2, "c": 3}),
+    "ap-northeast-1": ("apne1", {"a": 4, "c": 1, "d": 2}),
+    "ap-northeast-2": ("apne2", {"a": 1, "b": 2, "c": 3, "d": 4}),
+    "ap-northeast-3": ("apne3", {"a": 3, "b": 1, "c": 2}),
+    "ap-south-1": ("aps1", {"a": 1, "b": 3, "c": 2}),
+    "ap-south-2": ("aps2", {"a": 1, "b": 2, "c": 3}),
+    "ap-southeast-1": ("apse1", {"a": 1, "b": 2, "c": 3}),
+    "ap-southeast-2": ("apse2", {"a": 1, "b": 3, "c": 2}),
+    "ap-southeast-3": ("apse3", {"a": 1, "b": 2, "c": 3}),
+    "ap-southeast-4": ("apse4", {"a": 1, "b": 2, "c": 3}),
+    "ap-southeast-5": ("apse5", {"a": 1, "b": 2, "c": 3}),
+    "ap-southeast-6": ("apse6", {"a": 1, "b": 2, "c": 3}),
+    "ap-southeast-7": ("apse7", {"a": 1, "b": 2, "c": 3}),
+    "ca-central-1": ("cac1", {"a": 1, "b": 2, "d": 4}),
+    "ca-west-1": ("caw1", {"a": 1, "b": 2, "c": 3}),
+    "eu-central-1": ("euc1", {"a": 2, "b": 3, "c": 1}),
+    "eu-central-2": ("euc2", {"a": 1, "b": 2, "c": 3}),
+    "eu-north-1": ("eun1", {"a": 1, "b": 2, "c": 3}),
+    "eu-south-1": ("eus1", {"a": 1, "b": 2, "c": 3}),
+    "eu-south-2": ("eus2", {"a": 1, "b": 2, "c": 3}),
+    "eu-west-1": ("euw1", {"a": 2, "b": 3, "c": 1}),
+    "eu-west-2": ("euw2", {"a": 2, "b": 3, "c": 1}),
+    "eu-west-3": ("euw3", {"a": 1, "b": 2, "c": 3}),
+    "il-central-1": ("ilc1", {"a": 1, "b": 2, "c": 3}),
+    "me-central-1": ("mec1", {"a": 1, "b": 2, "c": 3}),
+    "me-south-1": ("mes1", {"a": 1, "b": 2, "c": 3}),
+    "mx-central-1": ("mxc1", {"a": 1, "b": 2, "c": 3}),
+    "sa-east-1": ("sae1", {"a": 1, "b": 2, "c": 3}),
+    "us-east-1": ("use1", {"a": 4, "b": 6, "c": 1, "d": 2, "e": 3, "f": 5}),
+    "us-east-2": ("use2", {"a": 1, "b": 2, "c": 3}),
+    "us-west-1": ("usw1", {"a": 1, "c": 3}),
+    "us-west-2": ("usw2", {"a": 2, "b": 1, "c": 3, "d": 4}),
+}
+
+
+def availability_zones(region: str) -> dict[str, str]:
+    """Zone name to zone ID, in name order, for a region the mocks know; other regions fail naming it."""
+    if region not in _AVAILABILITY_ZONES:
+        raise NotImplementedError(
+            f"the offline plan's getAvailabilityZones does not know the zones of {region}; "
+            "add them to tools/plan/mocks.py"
+        )
+    prefix, numbers = _AVAILABILITY_ZONES[region]
+    return {f"{region}{letter}": f"{prefix}-az{number}" for letter, number in sorted(numbers.items())}
+
 
 # AWS ID prefixes by resource type, so IDs in the plan read like the real ones.
 _ID_PREFIXES = {
@@ -44,13 +104,6 @@ _ID_PREFIXES = {
 
 def _digest(text: str, length: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
-
-
-def _region_code(region: str) -> str:
-    """The prefix of a region's zone IDs: us-east-1 gives use1, ap-southeast-2 gives apse2."""
-    area, *_, direction, number = region.split("-")
-    short = {"southeast": "se", "northeast": "ne", "northwest": "nw", "southwest": "sw"}.get(direction, direction[0])
-    return f"{area}{short}{number}"
 
 
 def _uuid(text: str) -> str:
@@ -194,12 +247,8 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
         }
 
     def _availability_zones(self, _: dict[str, Any]) -> dict[str, Any]:
-        letters = _ZONE_LETTERS.get(self.region, "abc")
-        return {
-            "names": [f"{self.region}{letter}" for letter in letters],
-            "zoneIds": [f"{_region_code(self.region)}-az{i + 1}" for i in range(len(letters))],
-            "id": self.region,
-        }
+        zones = availability_zones(self.region)
+        return {"names": list(zones), "zoneIds": list(zones.values()), "id": self.region}
 
     def _ssm_parameter(self, args: dict[str, Any]) -> dict[str, Any]:
         name = str(args.get("name", ""))
@@ -240,7 +289,12 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
             "kubeconfig": json.dumps(kubeconfig),
             "clusterName": cluster_name,
             "clusterArn": f"arn:aws:eks:{self.region}:{ACCOUNT_ID}:cluster/{cluster_name}",
-            "availabilityZones": [f"{self.region}{letter}" for letter in _ZONE_LETTERS.get(self.region, "abc")[:3]],
+            # An eks-mode stack spans the first three zones EKS can use, in name order.
+            "availabilityZones": [
+                name
+                for name, zone_id in availability_zones(self.region).items()
+                if zone_id not in EKS_UNSUPPORTED_ZONE_IDS
+            ][:3],
             "kubernetesVersion": "1.35",
             "ingressClass": f"{stack}-traefik",
             "reviewDomain": f"review.{stack}.example.edu",
@@ -291,6 +345,9 @@ class Registration(NamedTuple):
     """Read, not created: a StackReference or a `get` of an existing resource."""
     ignore_changes: tuple[str, ...] = ()
     """Inputs a later `pulumi up` leaves as they are in the cloud (the resource option)."""
+    property_dependencies: Mapping[str, list[str]] = MappingProxyType({})
+    """Each input's dependencies: the sorted URNs of the resources its value comes from (inputs with
+    none left out). A resource whose ID changes changes these inputs."""
 
 
 class RecordingMonitor(MockMonitor):
@@ -353,4 +410,11 @@ class RecordingMonitor(MockMonitor):
             inputs=mark_secrets(deserialize_properties(properties, keep_unknowns=True)),
             read=read,
             ignore_changes=tuple(getattr(request, "ignoreChanges", ())),
+            property_dependencies=_property_dependencies(request),
         )
+
+
+def _property_dependencies(request: Any) -> dict[str, list[str]]:
+    """The request's per-input dependencies (a read carries none)."""
+    by_input = getattr(request, "propertyDependencies", {})
+    return {key: sorted(set(by_input[key].urns)) for key in sorted(by_input) if by_input[key].urns}

@@ -7,7 +7,8 @@ Pulumi CLI. Exit 0 on success, 2 when the stack's config is wrong (the problems 
 Invariants guarded here: no secret value reaches the files or the screen (each becomes the
 string `[secret]`), and the same input gives byte-identical files. The shape of
 `resources.json` (one object per resource with `urn`, `type`, `name`, `parent`, `provider`,
-`dependsOn`, `protect`, `inputs`) is a contract for tests, CI and reviewers.
+`dependsOn`, `protect`, `inputs`, then `propertyDependencies`: each input's dependencies) is a
+contract for tests, CI and reviewers; information is added at the end, never renamed or removed.
 """
 
 import argparse
@@ -31,7 +32,7 @@ from tools.plan.program import ProgramRun, run_program
 from tools.plan.stack_config import ROOT, StackFileError, read_stack_config
 
 SECRET = "[secret]"
-RESOURCE_KEYS = ("urn", "type", "name", "parent", "provider", "dependsOn", "protect", "inputs")
+RESOURCE_KEYS = ("urn", "type", "name", "parent", "provider", "dependsOn", "protect", "inputs", "propertyDependencies")
 
 
 def plain(value: Any) -> Any:
@@ -60,6 +61,7 @@ def resource_records(run: ProgramRun) -> list[dict[str, Any]]:
             "dependsOn": r.depends_on,
             "protect": r.protect,
             "inputs": plain(r.inputs),
+            "propertyDependencies": dict(r.property_dependencies),
         }
         for r in run.resources
     ]

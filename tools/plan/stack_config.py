@@ -1,17 +1,31 @@
 """A stack's config as the Pulumi CLI would hand it to the program, read from the YAML files.
 
-Invariant guarded here: the program sees the same keys and value shapes offline as under
-`pulumi up` (project-level values from Pulumi.yaml under the stack's own, scalars as strings,
-structured values as JSON), and a `secure:` value is never decrypted: it becomes a placeholder
-and its key is marked secret.
+Invariant guarded here: the program sees the same keys and the same strings offline as under
+`pulumi up`, and a `secure:` value is never decrypted: it becomes a placeholder and its key is
+marked secret.
+
+What Pulumi does, and so what this does (pulumi/pulumi sdk/go/common/workspace/loaders.go,
+`LoadProjectStackBytes`; sdk/go/common/resource/config/object.go, `unmarshalObject` and
+`MarshalString`): it decodes the stack file with go-yaml v3 (see go_yaml.py for how that types
+scalars), writes it back out as YAML and decodes it again, then turns each top-level value into
+one string: a string as it is, a boolean or number as its JSON text, a timestamp as Go's
+`time.Time.String()` (`2026-11-16` becomes `2026-11-16 00:00:00 +0000 UTC`), null as an empty
+string, an object or list as compact JSON with sorted keys (Go's encoding/json). A key that is not
+a string anywhere in the file is an error (workspace/project.go, `SimplifyMarshalledValue`).
+Project-level values from Pulumi.yaml fill the keys the stack file leaves out
+(pkg/workspace/config.go, `mergeConfig` and `createConfigValue`).
 """
 
 import json
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tools.plan import go_yaml
+from tools.plan.go_yaml import GoTime
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER_SECRET = "offline-plan-placeholder-secret"
@@ -46,27 +60,27 @@ def read_stack_config(stack: str, root: Path = ROOT) -> RawStackConfig:
     if not stack_file.exists():
         known = ", ".join(stack_names(root)) or "none"
         raise StackFileError(f"{stack}: there is no {stack_file.name} (stacks with a file: {known})")
-    values: dict[str, str] = {}
-    secret_keys: set[str] = set()
-    for key, entry in (project.get("config") or {}).items():
-        # Project-level entries are either a bare value or {value: ...} / {default: ...}.
-        is_long_form = isinstance(entry, dict) and ("value" in entry or "default" in entry)
-        value = entry.get("value", entry.get("default")) if is_long_form else entry
-        _put(_full_key(name, key), value, values, secret_keys)
-    stack_values = _read_yaml(stack_file).get("config") or {}
+    stack_values = _read_yaml(stack_file, empty_is_none=True).get("config") or {}
     if not isinstance(stack_values, dict):
         raise StackFileError(f"{stack_file.name}: `config:` must be a mapping of keys to values")
+    values: dict[str, str] = {}
+    secret_keys: set[str] = set()
+    set_by_stack = {_full_key(name, key) for key in stack_values}
+    for key, entry in (project.get("config") or {}).items():
+        if _full_key(name, key) not in set_by_stack:
+            _put_project_value(_full_key(name, key), entry, values, secret_keys)
     for key, entry in stack_values.items():
-        _put(_full_key(name, key), entry, values, secret_keys)
+        _put(_full_key(name, key), entry, values, secret_keys, where=stack_file.name)
     return RawStackConfig(project=name, stack=stack, values=values, secret_keys=frozenset(secret_keys))
 
 
 def config_from_dict(project: str, stack: str, config: dict[str, Any]) -> RawStackConfig:
-    """A stack config from a dict shaped like a stack file's `config:` section (for tests)."""
+    """A stack config from a dict shaped like a stack file's `config:` section, as go-yaml would have
+    decoded it (for tests)."""
     values: dict[str, str] = {}
     secret_keys: set[str] = set()
     for key, entry in config.items():
-        _put(_full_key(project, key), entry, values, secret_keys)
+        _put(_full_key(project, key), entry, values, secret_keys, where="config")
     return RawStackConfig(project=project, stack=stack, values=values, secret_keys=frozenset(secret_keys))
 
 
@@ -74,36 +88,128 @@ def _full_key(project: str, key: str) -> str:
     return key if ":" in key else f"{project}:{key}"
 
 
-def _put(key: str, entry: Any, values: dict[str, str], secret_keys: set[str]) -> None:
-    found_secret = False
+def _is_secure(node: Any) -> bool:
+    """Pulumi's `isSecureValue`: a mapping with the single key `secure` holding a string."""
+    return isinstance(node, dict) and list(node) == ["secure"] and isinstance(node["secure"], str)
 
-    def replace_secure(node: Any) -> Any:
-        nonlocal found_secret
-        if isinstance(node, dict) and set(node) == {"secure"}:
-            found_secret = True
-            return PLACEHOLDER_SECRET
-        if isinstance(node, dict):
-            return {k: replace_secure(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [replace_secure(v) for v in node]
-        return node
 
-    value = replace_secure(entry)
-    if isinstance(value, (dict, list)):
-        values[key] = json.dumps(value)
-    elif isinstance(value, bool):
-        values[key] = "true" if value else "false"
+def _with_placeholders(node: Any, key: str, where: str) -> tuple[Any, bool]:
+    """`node` with every secure value replaced by the placeholder, and whether there was one. Refuses
+    on the way a number JSON has no text for, which Pulumi cannot store."""
+    if _is_secure(node):
+        return PLACEHOLDER_SECRET, True
+    if isinstance(node, dict):
+        items = {k: _with_placeholders(child, f"{key}.{k}", where) for k, child in node.items()}
+        return {k: item for k, (item, _) in items.items()}, any(found for _, found in items.values())
+    if isinstance(node, list):
+        entries = [_with_placeholders(child, f"{key}[{i}]", where) for i, child in enumerate(node)]
+        return [item for item, _ in entries], any(found for _, found in entries)
+    if isinstance(node, float) and not math.isfinite(node):
+        raise StackFileError(f"{where}: {key}: {_yaml_spelling(node)} is not a number Pulumi can store; quote it")
+    return node, False
+
+
+def _require_string_keys(node: Any, where: str, path: str = "") -> None:
+    """Pulumi refuses a file with a mapping key that YAML does not read as a string (`2026:`, `true:`)."""
+    if isinstance(node, list):
+        for i, child in enumerate(node):
+            _require_string_keys(child, where, f"{path}[{i}]")
+    if not isinstance(node, dict):
+        return
+    for key, child in node.items():
+        if not isinstance(key, str):
+            shown = key.rfc3339() if isinstance(key, GoTime) else json.dumps(key)
+            raise StackFileError(f"{where}: {path or 'the file'}: the key {shown} is not a string to Pulumi; quote it")
+        _require_string_keys(child, where, f"{path}.{key}" if path else key)
+
+
+def _yaml_spelling(number: float) -> str:
+    return ".nan" if math.isnan(number) else ("-.inf" if number < 0 else ".inf")
+
+
+def _put(key: str, entry: Any, values: dict[str, str], secret_keys: set[str], where: str) -> None:
+    """A stack file's value: the string Pulumi's `MarshalString` makes of it."""
+    value, found_secret = _with_placeholders(entry, key, where)
+    if value is None:
+        values[key] = ""  # a null node leaves Pulumi's config value at its zero value
+    elif isinstance(value, str):
+        values[key] = value
+    elif isinstance(value, GoTime):
+        values[key] = value.go_string()  # Pulumi's unmarshalObject keeps a time as `time.Time.String()`
     else:
-        values[key] = "" if value is None else str(value)
+        values[key] = go_json(value, times=GoTime.go_string)
     if found_secret:
         secret_keys.add(key)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _put_project_value(key: str, entry: Any, values: dict[str, str], secret_keys: set[str]) -> None:
+    """A Pulumi.yaml value: a bare value, or `value:` / `default:` (mergeConfig takes `default` when
+    both are there). A mapping with neither declares a key's type and gives no value."""
+    if isinstance(entry, dict):
+        entry = entry.get("default") if entry.get("default") is not None else entry.get("value")
+    if entry is None:
+        return
+    value, found_secret = _with_placeholders(entry, key, "Pulumi.yaml")
+    # createConfigValue: strings, integers and booleans as Go's `%v` prints them, anything else as
+    # JSON, which writes a time in RFC 3339; the program then gets a JSON string's text unquoted.
+    if isinstance(value, str):
+        values[key] = value
+    elif isinstance(value, GoTime):
+        values[key] = value.rfc3339()
+    else:
+        values[key] = go_json(value, times=GoTime.rfc3339)
+    if found_secret:
+        secret_keys.add(key)
+
+
+def go_json(value: Any, times: Callable[[GoTime], str] = GoTime.rfc3339) -> str:
+    """`value` as Go's encoding/json writes it: compact, keys sorted, `<`, `>` and `&` escaped,
+    numbers in Go's shortest form (`4.0` is `4`, `1e-07` is `1e-7`). `times` says how a `GoTime`
+    becomes a string: Pulumi's config keeps `time.Time.String()`, Go's JSON writes RFC 3339."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_go_json_string(k)}:{go_json(value[k], times)}" for k in sorted(value)) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(go_json(item, times) for item in value) + "]"
+    if isinstance(value, GoTime):
+        value = times(value)
+    if isinstance(value, str):
+        return _go_json_string(value)
+    if isinstance(value, float):
+        return _go_json_float(value)
+    if value is None or isinstance(value, bool | int):
+        return json.dumps(value)  # null, true, false and integers are written alike
+    raise TypeError(f"no JSON for {type(value).__name__}")
+
+
+def _go_json_string(text: str) -> str:
+    escaped = json.dumps(text, ensure_ascii=False)
+    # Go escapes these too, so that JSON can sit inside HTML and JavaScript.
+    for character, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        escaped = escaped.replace(character, escape)
+    return escaped.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _go_json_float(number: float) -> str:
+    """Go's float encoder: shortest digits, exponent form below 1e-6 and from 1e21 on."""
+    if number == 0:
+        return "0"  # -0 too: Pulumi's YAML round trip reads the `-0` it wrote as the integer 0
+    if abs(number) < 1e-6 or abs(number) >= 1e21:
+        mantissa, exponent = repr(number).split("e")  # Python's repr uses the exponent form there too
+        if exponent.startswith("-0"):
+            exponent = "-" + exponent[2:]
+        return f"{mantissa}e{exponent}"
+    text = format(Decimal(repr(number)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _read_yaml(path: Path, *, empty_is_none: bool = False) -> dict[str, Any]:
     try:
-        loaded = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as error:
+        loaded = go_yaml.load(path.read_text())
+    except (OSError, go_yaml.GoYamlError) as error:
         raise StackFileError(f"cannot read {path.name}: {error}") from error
+    if loaded is None and empty_is_none:
+        return {}  # Pulumi reads an empty stack file as a stack without config
     if not isinstance(loaded, dict):
         raise StackFileError(f"{path.name} is not a YAML mapping")
+    _require_string_keys(loaded, path.name)
     return loaded
