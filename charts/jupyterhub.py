@@ -183,7 +183,21 @@ def jupyterhub_values(options: JupyterHubOptions, facts: ClusterFacts) -> dict[s
     }
     if hub.hub_image is not None:
         values["hub"]["image"] = {"name": hub.hub_image.name, "tag": hub.hub_image.tag}
-    return values
+    # Last, the stack's own chart values for what the settings do not wrap (the settings refuse
+    # the keys the platform guarantees).
+    return merged_like_helm(values, hub.extra_values)
+
+
+def merged_like_helm(values: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`extra` over `values` as Helm merges a values file over the chart's: maps key by key, any
+    other value (a list included) replacing what was there."""
+    result = dict(values)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merged_like_helm(result[key], value)
+        else:
+            result[key] = value
+    return result
 
 
 def _hub(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
@@ -194,8 +208,9 @@ def _hub(options: JupyterHubOptions, facts: ClusterFacts) -> dict[str, Any]:
         "Authenticator": {
             "allowed_users": sorted(auth.allowed_users),
             "admin_users": sorted(auth.admin_users),
-            # No allow list at all means: anyone the identity provider lets through.
-            "allow_all": not (auth.allowed_users or auth.allowed_groups),
+            # No allow list at all means: anyone the identity provider lets through (which
+            # production and staging stacks must ask for with allowAll).
+            "allow_all": auth.allow_all or not (auth.allowed_users or auth.allowed_groups),
             # Someone taken off allowedUsers loses access, even though the hub has met them before.
             "allow_existing_users": False,
         },

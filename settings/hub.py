@@ -3,7 +3,7 @@
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic.alias_generators import to_camel
@@ -363,6 +363,54 @@ class BrandingSettings(SettingsModel):
     ] = Field(default="#f37524", description="Accent colour, `#rrggbb`.")
 
 
+# What `extraValues` may not override, by key path in the z2jh chart's values, and why: the names
+# every object and home is found by, the secrets and tokens the program manages, the login, and
+# which nodes each pod runs on.
+GUARANTEED_VALUES = {
+    "fullnameOverride": "names every object after the stack",
+    "nameOverride": "names every object after the stack",
+    "singleuser.podNameTemplate": "names the students' pods after the stack",
+    "singleuser.storage": "is where homes live: set hub.storage",
+    "hub.cookieSecret": "is a secret the chart keeps",
+    "proxy.secretToken": "is a secret the chart keeps",
+    "hub.existingSecret": "is the Secret the program writes",
+    "hub.db": "is the hub's database: set hub.database",
+    "hub.services": "holds the services whose tokens the program manages",
+    "hub.loadRoles": "holds the roles of the health check and metrics",
+    "hub.config.JupyterHub.authenticator_class": "is the login: set hub.auth",
+    "hub.config.Authenticator": "is the login: set hub.auth",
+    "hub.config.OAuthenticator": "is the login: set hub.auth",
+    "hub.config.GenericOAuthenticator": "is the login: set hub.auth",
+    "hub.config.GitHubOAuthenticator": "is the login: set hub.auth",
+    "hub.config.CILogonOAuthenticator": "is the login: set hub.auth",
+    "hub.config.CryptKeeper": "is a secret the chart keeps",
+    "scheduling": "decides which nodes students and placeholders run on",
+}
+# Keys that choose nodes, wherever they appear (hub, proxy, singleuser, prePuller, ...).
+_NODE_SELECTION_KEYS = ("nodeSelector", "tolerations", "extraTolerations", "affinity", "extraNodeAffinity")
+
+
+def _guaranteed_paths(values: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    found = []
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if path in GUARANTEED_VALUES:
+            found.append((path, GUARANTEED_VALUES[path]))
+        elif key in _NODE_SELECTION_KEYS:
+            found.append((path, "chooses the nodes a pod runs on, which the platform decides"))
+        elif isinstance(value, dict):
+            found += _guaranteed_paths(value, f"{path}.")
+    return found
+
+
+def _check_extra_values(values: dict[str, Any]) -> dict[str, Any]:
+    overridden = _guaranteed_paths(values)
+    if overridden:
+        path, why = overridden[0]
+        raise KeyedError(path, f"cannot be set through extraValues: it {why}")
+    return values
+
+
 class HubSettings(SettingsModel):
     auth: AuthSettings = Field(description="Who may log in, and how. Every stack says it.")
     hub_image: Image | None = Field(default=None, description="The hub's image. Left out: the chart's own.")
@@ -383,6 +431,16 @@ class HubSettings(SettingsModel):
     )
     branding: BrandingSettings = Field(
         default_factory=BrandingSettings, description="How the hub looks: title, logo, accent colour."
+    )
+    extra_values: Annotated[dict[str, Any], AfterValidator(_check_extra_values)] = Field(
+        default_factory=dict,
+        description=(
+            "z2jh chart values this model does not wrap (`singleuser.profileList`, `singleuser.extraEnv`, "
+            "`singleuser.lifecycleHooks`, ...), merged into the chart's values last, key by key (a list replaces "
+            "a list). Helm checks them against the chart's schema. Names, secrets, the login, storage, the "
+            "database and node selection are the platform's and refused here. Put no secret here: the plan "
+            "shows these values."
+        ),
     )
     idle_timeout_minutes: int | None = Field(
         default=None,

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -141,6 +141,8 @@ def _annotation_at(path: list[str]) -> Any:
     """The type of the setting at a key path (`hub.groups.med101.memoryGuarantee`); None if unknown."""
     annotation: Any = StackSettings
     for part in path:
+        if get_origin(annotation) is Annotated:  # a type with its validators: the type
+            annotation = get_args(annotation)[0]
         model = _model_of(annotation)
         if model is not None:
             field = _field_by_alias(model).get(part)
@@ -214,8 +216,10 @@ def _problem(error: ErrorDetails, given: Mapping[str, Any], secret_aliases: Set[
         # the rule's key is relative to the model that raised it; list indexes in it are no keys
         cause_path = [part.split("[")[0] for part in cause.key.split(".")] if cause.key else []
         key = ".".join(filter(None, (key, cause.key)))
+        if cause.given is None:
+            return Problem(key, cause.message)
         shown = "[secret]" if _is_secret_at(loc + cause_path, secret_aliases) else cause.given
-        return Problem(key, cause.message, None if shown is None else _shown(shown))
+        return Problem(key, cause.message, _shown(shown))
     if kind == "missing":
         return Problem(key, "is required" + _allowed(error["loc"]))
     if kind == "extra_forbidden":

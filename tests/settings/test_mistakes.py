@@ -301,6 +301,51 @@ MISTAKES: list[tuple[dict[str, Any], dict[str, Any], str, str]] = [
     (REVIEW, {"ingress": {"hostname": "pr-7.review.example.edu"}}, "ingress.hostname", "does not apply"),
     (REVIEW, {"cluster": {"stack": "tst"}}, "cluster.stack", "organization/project/stack"),
     (REVIEW, {"calendar": {"sessions": []}}, "calendar", "does not apply"),
+    # The escape hatch cannot take what the platform guarantees
+    (
+        DEVELOPMENT,
+        {"hub": {"extraValues": {"fullnameOverride": "hub"}}},
+        "hub.extraValues.fullnameOverride",
+        "names every object",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"extraValues": {"proxy": {"secretToken": "abc"}}}},
+        "hub.extraValues.proxy.secretToken",
+        "secret",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"extraValues": {"hub": {"config": {"GitHubOAuthenticator": {"allowed_users": ["x"]}}}}}},
+        "hub.extraValues.hub.config.GitHubOAuthenticator",
+        "set hub.auth",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"extraValues": {"singleuser": {"nodeSelector": {"disk": "ssd"}}}}},
+        "hub.extraValues.singleuser.nodeSelector",
+        "nodes",
+    ),
+    (DEVELOPMENT, {"hub": {"extraValues": {"hub": {"tolerations": []}}}}, "hub.extraValues.hub.tolerations", "nodes"),
+    (
+        DEVELOPMENT,
+        {"hub": {"extraValues": {"scheduling": {"userPlaceholder": {"replicas": 0}}}}},
+        "hub.extraValues.scheduling",
+        "nodes",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"extraValues": {"singleuser": {"storage": {"type": "none"}}}}},
+        "hub.extraValues.singleuser.storage",
+        "set hub.storage",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"extraValues": {"hub": {"db": {"type": "sqlite-memory"}}}}},
+        "hub.extraValues.hub.db",
+        "set hub.database",
+    ),
+    (DEVELOPMENT, {"hub": {"extraValues": ["singleuser.profileList"]}}, "hub.extraValues", "dictionary"),
     # What YAML does to what was written, and near misses
     (DEVELOPMENT, {"cluster": {"kubernetesVersion": 1.3}}, "cluster.kubernetesVersion", "1.30 as 1.3"),
     (DEVELOPMENT, {"cluster": {"kubernetesVersion": "1.3"}}, "cluster.kubernetesVersion", "like 1.35"),

@@ -65,6 +65,8 @@ def _type_name(annotation: Any) -> str:  # noqa: PLR0911 (one case per kind of t
         return " \\| ".join(f"`{a}`" for a in args)
     if origin is list:
         return f"list of {_type_name(args[0])}"
+    if origin is dict and args[1] is Any:
+        return "object (chart values)"
     if origin is dict:
         return f"map of {_type_name(args[0])} to {_type_name(args[1])}"
     present = [a for a in args if a is not type(None)]
