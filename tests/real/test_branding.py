@@ -1,5 +1,7 @@
 """The stack's branding as a person sees it: the local hub, configured from the `local` stack's chart
-values (tools/local_hub), opened in a real browser at its login page.
+values (tools/local_hub), opened in a real browser at its login page; then its form lets a
+student in, as the load test's browser students log in on development and review stacks
+(tools/loadtest/browser.py `log_in_with_the_form`).
 
 Sources: JupyterHub 5.5's templates (share/jupyterhub/templates): page.html has the blocks `title`
 (the browser tab's title), `stylesheet`, `logo` (an `img` of `{{ base_url }}logo` in
@@ -12,15 +14,18 @@ set); login.html extends it, with the "Sign in" header `#login-main .auth-form-h
 the header and the button with `accent_color`.
 """
 
+import asyncio
+import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.async_api import async_playwright
 
 from contracts import environment_banner
 from settings import settings_from_config
 from settings.hub import BrandingSettings
-from tools.loadtest.browser import CHROMIUM, CHROMIUM_FLAGS
+from tools.loadtest.browser import CHROMIUM, CHROMIUM_FLAGS, Options, Report, log_in_with_the_form
+from tools.loadtest.classroom import Hub
 from tools.local_hub import LocalHub
 from tools.plan.stack_config import ROOT, read_stack_config
 
@@ -43,28 +48,42 @@ def stack_branding(stack: str) -> tuple[BrandingSettings, str]:
     return settings.hub.branding, environment_banner(settings.tier.value, settings.prefix)
 
 
-def test_the_login_page_shows_the_stack_s_title_logo_banner_and_accent(hub: LocalHub) -> None:
+def test_the_login_page_shows_the_stack_s_branding_and_its_form_lets_a_student_in(hub: LocalHub) -> None:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install chromium`; .ci/run does)")
     branding, banner = stack_branding(hub.stack)
     assert branding.logo is not None and branding.accent_color.lower() != JUPYTERHUB_ORANGE, (
         f"Pulumi.{hub.stack}.yaml must set hub.branding.logo and an accentColor of its own, or this test shows nothing"
     )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    student = "branding-visitor"
+    try:
+        asyncio.run(look_then_log_in(hub, branding, banner, student))
+    finally:
+        Hub(hub.url, hub.token).remove_user(student, time.sleep)
+
+
+async def look_then_log_in(hub: LocalHub, branding: BrandingSettings, banner: str, student: str) -> None:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
-            page = browser.new_page()
-            page.goto(f"{hub.url}/hub/login")
-            assert page.title() == branding.title
+            page = await browser.new_page()
+            await page.goto(f"{hub.url}/hub/login")
+            assert await page.title() == branding.title
 
             logo = page.locator("#jupyterhub-logo img")
-            assert logo.evaluate("img => img.complete && img.naturalWidth > 0"), "the browser shows no logo"
-            served = page.request.get(logo.evaluate("img => img.currentSrc"))
-            assert served.ok and served.body() == (ROOT / branding.logo).read_bytes()
+            assert await logo.evaluate("img => img.complete && img.naturalWidth > 0"), "the browser shows no logo"
+            served = await page.request.get(await logo.evaluate("img => img.currentSrc"))
+            assert branding.logo is not None
+            assert served.ok and await served.body() == (ROOT / branding.logo).read_bytes()
 
-            assert page.locator(".announcement").inner_text().strip() == banner
+            assert (await page.locator(".announcement").inner_text()).strip() == banner
             for selector in ACCENT_COLOURED:
-                colour = page.locator(selector).evaluate("element => getComputedStyle(element).backgroundColor")
+                colour = await page.locator(selector).evaluate("element => getComputedStyle(element).backgroundColor")
                 assert colour == css_rgb(branding.accent_color), selector
+
+            # this hub takes any password; a review stack's is its shared password
+            options = Options(cells=(), think=0, start_timeout=120)
+            await log_in_with_the_form(page, hub.url, student, "any-password", options=options, report=Report())
+            assert f"/user/{student}/" in page.url
         finally:
-            browser.close()
+            await browser.close()

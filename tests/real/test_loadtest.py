@@ -1,6 +1,7 @@
 """The load test for real, against a JupyterHub on this machine, driven by Locust as it runs in CI:
 a class of protocol and browser students (a master and two workers) all get in, the starts the
-hub throttles waited out; a browser student logs in either way a stack offers; broken notebooks
+hub throttles waited out (the browser student logging in with the service token, as on OAuth
+stacks; the login form is tried in test_branding.py); broken notebooks
 and dead or production hubs fail clearly, Ctrl-C keeps the results and removes the users.
 
 Sources: Locust 2.x (a LoadTestShape's `tick` returns users and spawn rate, or None to stop; the
@@ -70,19 +71,6 @@ def test_a_class_of_protocol_and_browser_students_all_get_in_throttled_or_not(
     # the generator counted the browser too: a Chromium is hundreds of MiB
     assert summary["generator"]["peak_memory_mib"] > 300
     assert hub_users(hub) == before and summary["users left behind"] == 0
-
-
-def test_a_browser_student_logs_in_with_the_shared_password_form(
-    hub: LocalHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Development and review stacks: the hub's own login page (this hub takes any password)."""
-    monkeypatch.setenv("LOADTEST_PASSWORD", "shared-password")
-    flags = ["--students", "1", "--browser-students", "1", "--browser-login", "form", "--arrive-within", "1",
-             "--hold", "1"]  # fmt: skip
-    code, summary = run_class(hub, tmp_path, *flags, monkeypatch=monkeypatch)
-    assert code == 0 and summary["errors"] == {}, summary
-    assert summary["students"] == {"arrived": 1, "got a server": 1, "never got a server": 0}
-    assert summary["browser notebook run seconds"]["count"] >= 1
 
 
 def test_a_broken_notebook_fails_the_run(hub: LocalHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -86,6 +86,18 @@ async def _until_the_server_page(page: Page, name: str, url: str, options: Optio
                 await page.goto(f"{url}/hub/spawn/{name}")
 
 
+async def log_in_with_the_form(
+    page: Page, url: str, name: str, password: str, *, options: Options, report: "Report"
+) -> None:
+    """The hub's login form, filled in as a student does, until the server's page opens (the hub
+    makes the user and starts the server on the way)."""
+    await page.goto(f"{url}/hub/login")
+    await page.fill("#username_input", name)
+    await page.fill("#password_input", password)
+    await page.click("#login_submit")
+    await _until_the_server_page(page, name, url, options, report)
+
+
 class Report:
     """Each step as one JSON line on standard output, for the Locust user that started this process."""
 
@@ -110,11 +122,9 @@ async def browser_student(url: str, name: str, options: Options, report: Report,
             if options.login == "token":
                 await asyncio.to_thread(hub.call, "POST", f"/hub/api/users/{name}")
             else:
-                await page.goto(f"{url}/hub/login")
-                await page.fill("#username_input", name)
-                await page.fill("#password_input", os.environ[PASSWORD_VARIABLE])
-                await page.click("#login_submit")
-                await _until_the_server_page(page, name, url, options, report)
+                await log_in_with_the_form(
+                    page, url, name, os.environ[PASSWORD_VARIABLE], options=options, report=report
+                )
             report.step("login", time.monotonic() - started)
             started = time.monotonic()
             # the browser may land on the server's URL before the hub calls it ready; with a token
