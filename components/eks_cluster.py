@@ -21,7 +21,6 @@ from components.iam_documents import (
     EKS_CLUSTER_POLICY,
     EKS_CNI_POLICY,
     EKS_SECRETS_KEY_USE,
-    account_of,
     as_json,
     key_policy,
     key_use_by,
@@ -126,8 +125,9 @@ class EksCluster(pulumi.ComponentResource):
     network: Network
     addons: list[aws.eks.Addon]
     """The add-ons nodes need to become Ready (networking, kube-proxy, pod identity)."""
-    key_administrators: tuple[str, ...]
-    """Who administers the stack's KMS keys by name, besides the deploying identity: cluster.admins."""
+    key_administrators: pulumi.Output[list[str]]
+    """Who administers the stack's KMS keys by name: cluster.admins and cluster.keyAdministrators, or
+    without the latter the identity that deploys."""
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:aws:EksCluster", name, None, opts)
@@ -142,19 +142,14 @@ class EksCluster(pulumi.ComponentResource):
             assume_role_policy=as_json(service_trust("eks.amazonaws.com", tag_session=True)),
             opts=child,
         )
+        self.key_administrators = _key_administrators(settings, pulumi.InvokeOutputOptions(parent=self))
         secrets_key = aws.kms.Key(
             f"{name}-secrets-key",
             description=f"Envelope encryption of the Kubernetes Secrets of {cluster_name}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            # Administered by the deploying identity and cluster.admins; used by the control plane alone.
-            policy=as_json(
-                key_policy(
-                    account_of(role.arn),
-                    settings.admins,
-                    [key_use_by(role.arn, EKS_SECRETS_KEY_USE)],
-                )
-            ),
+            # Administered by name (see key_administrators); used by the control plane alone.
+            policy=as_json(key_policy(self.key_administrators, [key_use_by(role.arn, EKS_SECRETS_KEY_USE)])),
             tags={"Name": f"{cluster_name}-secrets"},
             opts=protected,
         )
@@ -263,7 +258,6 @@ class EksCluster(pulumi.ComponentResource):
         self.version = cluster.version
         self.service_cidr = str(settings.service_cidr)
         self.network = args.network
-        self.key_administrators = tuple(settings.admins)
         self.register_outputs(
             {
                 "name": self.name,
@@ -276,3 +270,15 @@ class EksCluster(pulumi.ComponentResource):
                 "version": self.version,
             }
         )
+
+
+def _key_administrators(settings: ClusterSettings, opts: pulumi.InvokeOutputOptions) -> pulumi.Output[list[str]]:
+    """cluster.admins, and cluster.keyAdministrators or else the identity running `pulumi up`: KMS
+    refuses a key policy its caller could not change again. AWS reports an assumed role as an STS
+    session (arn:aws:sts::<account>:assumed-role/<role>/<session>), which no key policy can name;
+    its session context gives the role's own ARN."""
+    if settings.key_administrators:
+        return pulumi.Output.from_input([*settings.admins, *settings.key_administrators])
+    caller = aws.get_caller_identity_output(opts=opts)
+    deploying = aws.iam.get_session_context_output(arn=caller.arn, opts=opts).issuer_arn
+    return deploying.apply(lambda arn: [*settings.admins, arn])

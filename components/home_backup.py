@@ -35,7 +35,7 @@ class HomeBackupArgs:
     hub_namespace: str
     protect: bool
     region: str
-    key_administrators: Sequence[str]
+    key_administrators: pulumi.Input[Sequence[str]]
     """Who administers the vault's key by name, besides the deploying identity (cluster.admins)."""
 
 
@@ -58,9 +58,7 @@ class HomeBackup(pulumi.ComponentResource):
             description=f"{args.vault_name}: backups of students' homes",
             enable_key_rotation=True,
             # Used only through AWS Backup, which encrypts the recovery points with it.
-            policy=as_json(
-                key_policy(account_id, args.key_administrators, [key_use_through("backup", account_id, args.region)])
-            ),
+            policy=as_json(key_policy(args.key_administrators, [key_use_through("backup", account_id, args.region)])),
             opts=protected,
         )
         vault = aws.backup.Vault(f"{name}-vault", name=args.vault_name, kms_key_arn=key.arn, opts=protected)

@@ -65,7 +65,6 @@ class HomeFilesystem(pulumi.ComponentResource):
             # Used only through EFS (which mounts, backs up and restores with its own grants).
             policy=as_json(
                 key_policy(
-                    account_id,
                     args.cluster.key_administrators,
                     [key_use_through("elasticfilesystem", account_id, args.region)],
                 )

@@ -106,41 +106,24 @@ KEY_USE_BY_A_SERVICE = (
 )
 
 
-def account_root(account_id: pulumi.Input[str]) -> pulumi.Output[str]:
-    return pulumi.Output.concat("arn:aws:iam::", account_id, ":root")
-
-
-def key_policy(account_id: pulumi.Input[str], administrators: Sequence[str], uses: Sequence[Document]) -> Document:
+def key_policy(administrators: pulumi.Input[Sequence[str]], uses: Sequence[Document]) -> Document:
     """A KMS key policy naming who administers the key and who uses it, instead of KMS's default
     (the account's root with kms:*, so that any IAM policy in the account could grant any use).
 
-    - the identity that deploys (through the account's IAM policies) may administer the key and
-      nothing more: KMS refuses a key policy that does not let its caller change it again (the
-      lockout safety check), and no setting of the stack names that identity;
-    - the principals in `administrators` (cluster.admins) administer it by name;
+    - the principals in `administrators` administer it by name and do nothing more with it; KMS
+      refuses a key policy that does not let its caller change it again (the lockout safety
+      check), so they include the identity that deploys;
     - `uses`: the statements of the key's users, each a role by name or an AWS service acting for
       the account (`key_use_through`).
     """
-    statements: list[Document] = [
-        {
-            "Sid": "DeployingIdentityAdministers",
-            "Effect": "Allow",
-            "Principal": {"AWS": account_root(account_id)},
-            "Action": list(KEY_ADMINISTRATION),
-            "Resource": "*",
-        }
-    ]
-    if administrators:
-        statements.append(
-            {
-                "Sid": "KeyAdministrators",
-                "Effect": "Allow",
-                "Principal": {"AWS": sorted(administrators)},
-                "Action": list(KEY_ADMINISTRATION),
-                "Resource": "*",
-            }
-        )
-    return {"Version": "2012-10-17", "Statement": [*statements, *uses]}
+    administration: Document = {
+        "Sid": "KeyAdministrators",
+        "Effect": "Allow",
+        "Principal": {"AWS": pulumi.Output.from_input(administrators).apply(lambda arns: sorted(set(arns)))},
+        "Action": list(KEY_ADMINISTRATION),
+        "Resource": "*",
+    }
+    return {"Version": "2012-10-17", "Statement": [administration, *uses]}
 
 
 def key_use_by(role_arn: pulumi.Input[str], actions: Sequence[str]) -> Document:

@@ -192,6 +192,7 @@ class UserNodesSettings(SettingsModel):
 
 _EKS_ONLY = (
     "admins",
+    "key_administrators",
     "endpoint_public_access",
     "public_access_cidrs",
     "log_types",
@@ -229,6 +230,15 @@ class ClusterSettings(SettingsModel):
         description=(
             "`eks`: IAM roles and users given cluster-admin through EKS access entries. The identity that "
             "creates the cluster is admin already (do not list it again)."
+        ),
+    )
+    key_administrators: list[IamPrincipalArn] = Field(
+        default_factory=list,
+        description=(
+            "`eks`: IAM roles and users who administer the stack's KMS keys (the Secrets, homes and backup keys: "
+            "change their policy, schedule their deletion), besides `admins`. Name the role that runs `pulumi up` "
+            "in CI. Left out: the identity running `pulumi up`, as AWS reports it (an assumed role by its role "
+            "ARN), so a deploy by another identity would hand the keys to it."
         ),
     )
     endpoint_public_access: bool = Field(

@@ -25,6 +25,8 @@ from pulumi.runtime.sync_await import _ensure_event_loop
 from components.network import EKS_UNSUPPORTED_ZONE_IDS
 
 ACCOUNT_ID = "123456789012"
+# The role the offline plan pretends to deploy as (CI's, assumed through OIDC).
+DEPLOY_ROLE = "jupyterhub-platform-deploy"
 
 # Each region's Availability Zones as `describe-availability-zones` lists them without opt-in:
 # the zone ID prefix, and each zone's letter with its zone ID number (us-east-1a is use1-az4). The
@@ -244,6 +246,8 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
             "aws:ssm/getParameter:getParameter": self._ssm_parameter,
             "aws:eks/getAddonVersion:getAddonVersion": self._addon_version,
             "aws:lb/getHostedZoneId:getHostedZoneId": self._load_balancer_zone,
+            "aws:index/getCallerIdentity:getCallerIdentity": self._caller_identity,
+            "aws:iam/getSessionContext:getSessionContext": self._session_context,
         }
 
     def _availability_zones(self, _: dict[str, Any]) -> dict[str, Any]:
@@ -270,6 +274,22 @@ class AwsLikeMocks(pulumi.runtime.Mocks):
         name, version = args["addonName"], args["kubernetesVersion"]
         addon_version = f"v{version}.{len(name)}-eksbuild.1"  # shaped like AWS's, e.g. v1.35.0-eksbuild.3
         return {"id": name, "addonName": name, "kubernetesVersion": version, "version": addon_version}
+
+    def _caller_identity(self, _: dict[str, Any]) -> dict[str, Any]:
+        # Who runs `pulumi up` in CI: a role assumed through OIDC, as STS names its session.
+        arn = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{DEPLOY_ROLE}/offline-plan"
+        return {"id": ACCOUNT_ID, "accountId": ACCOUNT_ID, "arn": arn, "userId": "AROAOFFLINEPLAN:offline-plan"}
+
+    def _session_context(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The IAM role behind an assumed-role session ARN (an IAM user's ARN is its own issuer)."""
+        arn = str(args["arn"])
+        match = re.fullmatch(r"arn:aws:sts::(\d{12}):assumed-role/([^/]+)/(.+)", arn)
+        if match is None:
+            return {"id": arn, "arn": arn, "issuerArn": arn, "issuerId": "", "issuerName": "", "sessionName": ""}
+        account, role, session = match.groups()
+        issuer = f"arn:aws:iam::{account}:role/{role}"
+        return {"id": arn, "arn": arn, "issuerArn": issuer, "issuerId": "AROAOFFLINEPLAN", "issuerName": role,
+                "sessionName": session}  # fmt: skip
 
     def _load_balancer_zone(self, args: dict[str, Any]) -> dict[str, Any]:
         # The hosted zone of the region's load balancers, which alias records point into.
