@@ -126,6 +126,15 @@ def test_the_load_is_capped(flags: list[str], words: str, monkeypatch: pytest.Mo
     assert words in capsys.readouterr().err
 
 
+def test_browser_students_without_chromium_are_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "token")
+    monkeypatch.setattr("tools.loadtest.run.CHROMIUM", str(tmp_path / "no-chromium"))
+    assert main(["http://127.0.0.1:9", "--browser-students", "1"]) == 2
+    assert "apt-get install chromium" in capsys.readouterr().err
+
+
 def test_ctrl_c_keeps_the_results_and_removes_the_users(hub: LocalHub, tmp_path: Path) -> None:
     command = [sys.executable, "-m", "tools.loadtest", hub.url, "--students", "3", "--arrive-within", "1",
                "--hold", "600", "--think", "1", "--report", str(tmp_path)]  # fmt: skip

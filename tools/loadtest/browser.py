@@ -30,6 +30,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from tools.loadtest.classroom import (
     BROWSER_LOGINS,
+    CHROMIUM,
     NOTEBOOK,
     PASSWORD_VARIABLE,
     TOKEN_VARIABLE,
@@ -38,7 +39,6 @@ from tools.loadtest.classroom import (
     notebook,
 )
 
-CHROMIUM = "/usr/bin/chromium"
 # Chromium's own connections (updates, sync) go nowhere on a closed network: switched off.
 CHROMIUM_FLAGS = [
     "--no-sandbox",

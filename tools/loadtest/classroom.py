@@ -26,6 +26,8 @@ TOKEN_VARIABLE = "JUPYTERHUB_API_TOKEN"
 BROWSERS_VARIABLE = "LOADTEST_BROWSER_STUDENTS"
 PASSWORD_VARIABLE = "LOADTEST_PASSWORD"  # the shared password, for browser students using the login form
 BROWSER_LOGINS = ("form", "token")
+# Debian's Chromium, which the browser students drive (Playwright never downloads a browser here).
+CHROMIUM = "/usr/bin/chromium"
 DEFAULT_CELLS = (
     "import math\ntotal = sum(math.sqrt(i) for i in range(200_000))",
     "data = [i * i for i in range(50_000)]\nprint(len(data))",

@@ -33,6 +33,7 @@ from contracts import ENVIRONMENT_BANNER_WORD
 from tools.loadtest.classroom import (
     BROWSER_LOGINS,
     BROWSERS_VARIABLE,
+    CHROMIUM,
     DEFAULT_CELLS,
     PASSWORD_VARIABLE,
     TOKEN_VARIABLE,
@@ -231,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         problems.append(f"--arrive-within plus --hold must be at most {MAX_SECONDS} seconds")
     if not 0 <= args.browser_students <= args.students:
         problems.append("--browser-students must be 0 to --students")
+    if args.browser_students and not Path(CHROMIUM).exists():
+        problems.append(f"--browser-students need {CHROMIUM}: install Debian's chromium (`apt-get install chromium`)")
     if args.browser_students and args.browser_login == "form" and not os.environ.get(PASSWORD_VARIABLE):
         problems.append(f"--browser-login form needs the stack's shared password in {PASSWORD_VARIABLE}")
     token = os.environ.get(TOKEN_VARIABLE)
