@@ -24,8 +24,8 @@ from playwright.async_api import async_playwright
 from contracts import environment_banner
 from settings import settings_from_config
 from settings.hub import BrandingSettings
-from tools.loadtest.browser import CHROMIUM, CHROMIUM_FLAGS, Options, Report, log_in_with_the_form
-from tools.loadtest.classroom import Hub
+from tools.loadtest.browser import CHROMIUM_FLAGS, Options, Report, log_in_with_the_form
+from tools.loadtest.classroom import CHROMIUM, Hub
 from tools.local_hub import LocalHub
 from tools.plan.stack_config import ROOT, read_stack_config
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tools.loadtest.browser import CHROMIUM
+from tools.loadtest.classroom import CHROMIUM
 from tools.loadtest.run import main
 from tools.local_hub import LocalHub
 from tools.plan.stack_config import ROOT
