@@ -228,8 +228,22 @@ def _problem(error: ErrorDetails, given: Mapping[str, Any], secret_aliases: Set[
         value: Any = error.get("input")
     else:
         value = "[secret]" if _is_secret_at(loc, secret_aliases) else error.get("input")
-    message = error["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
-    return Problem(key, message + _yaml_pitfall(kind, error.get("input")), _shown(value))
+    return Problem(key, _message(error) + _yaml_pitfall(kind, error.get("input")), _shown(value))
+
+
+def _message(error: ErrorDetails) -> str:
+    """What is allowed, in the words of the settings rather than pydantic's."""
+    kind, context = error["type"], error.get("ctx", {})
+    if kind in ("too_short", "too_long"):
+        bound = context["min_length"] if kind == "too_short" else context["max_length"]
+        entries = "entry" if bound == 1 else "entries"
+        return f"needs at {'least' if kind == 'too_short' else 'most'} {bound} {entries}"
+    if kind in ("string_too_short", "string_too_long"):
+        bound = context["min_length"] if kind == "string_too_short" else context["max_length"]
+        return f"must be at {'least' if kind == 'string_too_short' else 'most'} {bound} characters"
+    if kind in ("ip_v4_network", "ip_v4_interface"):
+        return "is not an IPv4 network in CIDR form, like 10.0.0.0/16 (its address the first of the range)"
+    return error["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
 
 
 def _yaml_pitfall(kind: str, value: Any) -> str:

@@ -1,5 +1,6 @@
 """Settings: every bad input is reported with the stack, the key and the value; good input is typed."""
 
+import re
 from typing import Any
 
 import pytest
@@ -244,6 +245,8 @@ def test_a_bad_input_names_the_stack_and_the_key(change: dict[str, Any], key: st
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"tst: {key}: "), problems[0]
     assert words in problems[0], problems[0]
+    # in the settings' words, not pydantic's ("List should have at least 2 items after validation")
+    assert not re.search(r"\b(should|Input|String|List|Dictionary)\b", problems[0]), problems[0]
 
 
 def test_a_bad_value_is_quoted_after_got() -> None:
