@@ -12,6 +12,9 @@ Sources for what AWS and the other systems accept:
 - a node's room for pods: nodeadm's kubelet reservations (settings/capacity.py);
 - OAuthenticator 17: with no allow list and `allow_all`, GitHub's login admits any GitHub account;
 - YAML 1.1/1.2: an unquoted `#` starts a comment, `1.30` is the number 1.3.
+
+Each case is a base stack file with one edit merged into it, objects key by key, as Helm merges
+values (`merged_like_helm`).
 """
 
 import re
@@ -19,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from charts.jupyterhub import merged_like_helm
 from settings.loader import settings_from_config
 from tests.support import CERTIFICATE, PROJECT, load_config_as_pulumi_passes_it, problems_of
 
@@ -54,17 +58,6 @@ EXISTING = {
     "publicSubnetIds": {"eu-west-1a": "subnet-0000000000000001a", "eu-west-1b": "subnet-0000000000000001b"},
 }
 NFS = {"kind": "nfs", "nfsServer": "fs.example.edu", "nfsPath": "/export"}
-
-
-def merged(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
-    """`change` over `base`, objects merged key by key as a stack file's edit would be."""
-    result = dict(base)
-    for key, value in change.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merged(result[key], value)
-        else:
-            result[key] = value
-    return result
 
 
 def users(*types: str) -> dict[str, Any]:
@@ -391,7 +384,7 @@ MISTAKES: list[tuple[dict[str, Any], dict[str, Any], str, str]] = [
 def test_a_mistake_is_one_line_naming_the_stack_and_the_key(
     base: dict[str, Any], change: dict[str, Any], key: str, words: str
 ) -> None:
-    config = {k: v for k, v in merged(base, change).items() if v is not None}
+    config = {k: v for k, v in merged_like_helm(base, change).items() if v is not None}
     problems = problems_of(config)
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"tst: {key}: "), problems[0]
@@ -407,20 +400,22 @@ def assert_in_the_settings_words(problem: str) -> None:
 
 def test_the_bases_of_the_battery_are_valid() -> None:
     """So that each case fails for its own change alone."""
-    for base in (DEVELOPMENT, PRODUCTION, REVIEW, merged(DEVELOPMENT, {"hub": {"storage": NFS}})):
+    for base in (DEVELOPMENT, PRODUCTION, REVIEW, merged_like_helm(DEVELOPMENT, {"hub": {"storage": NFS}})):
         load_config_as_pulumi_passes_it(base)
 
 
 def test_a_setting_is_shown_as_secret_only_when_it_is_one() -> None:
     """A mistake under `hub`, which holds the login's secret, still shows the value at fault."""
-    problems = problems_of(merged(DEVELOPMENT, {"hub": {"resources": {"memoryLimit": "lots"}}}))
+    problems = problems_of(merged_like_helm(DEVELOPMENT, {"hub": {"resources": {"memoryLimit": "lots"}}}))
     assert problems == [
         "tst: hub.resources.memoryLimit: is not a memory size like 512M or 2G (K, M, G, T count in powers of 1024). "
         'Got "lots".'
     ]
-    problems = problems_of(merged(PRODUCTION, {"hub": {"auth": {**KEYCLOAK, "clientSecret": ["s3cr3t"]}}}))
+    problems = problems_of(merged_like_helm(PRODUCTION, {"hub": {"auth": {**KEYCLOAK, "clientSecret": ["s3cr3t"]}}}))
     assert problems == ['tst: hub.auth.clientSecret: must be a valid string. Got "[secret]".']
-    problems = problems_of(merged(DEVELOPMENT, {"hub": {"auth": {**SHARED_PASSWORD, "sharedPassword": "short"}}}))
+    problems = problems_of(
+        merged_like_helm(DEVELOPMENT, {"hub": {"auth": {**SHARED_PASSWORD, "sharedPassword": "short"}}})
+    )
     assert problems[0].startswith("tst: hub.auth.sharedPassword: ") and "short" not in problems[0], problems
 
 
