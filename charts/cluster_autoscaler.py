@@ -7,6 +7,18 @@ from typing import Any
 from charts.hardening import resources, restricted_container
 from contracts import CORE_NODE_LABELS, EXPENDABLE_PODS_PRIORITY_CUTOFF, autoscaler_discovery_tags
 
+# Where cluster-autoscaler serves /metrics (its `--address`, `:8085` by default); the chart's
+# Service targets this port, under the name `service.portName` (`http`).
+METRICS_PORT = 8085
+
+
+@dataclass(frozen=True)
+class ServiceMonitorPlacement:
+    """Where a ServiceMonitor goes for the stack's Prometheus to pick it up."""
+
+    namespace: str
+    labels: dict[str, str]
+
 
 @dataclass(frozen=True)
 class ClusterAutoscalerOptions:
@@ -18,6 +30,8 @@ class ClusterAutoscalerOptions:
     service_account: str
     expander: str
     scale_down_unneeded_minutes: int
+    service_monitor: ServiceMonitorPlacement | None = None
+    """The stack's monitoring, which scrapes its metrics; None: none (no ServiceMonitor kind either)."""
 
 
 def autoscaler_image_tag(kubernetes_version: str) -> str:
@@ -26,6 +40,16 @@ def autoscaler_image_tag(kubernetes_version: str) -> str:
 
 
 def cluster_autoscaler_values(options: ClusterAutoscalerOptions) -> dict[str, Any]:
+    values = _values(options)
+    monitor = options.service_monitor
+    if monitor is not None:
+        # The chart's own ServiceMonitor (`/metrics` of its Service's port): in the monitoring
+        # namespace, labelled as the stack's Prometheus selects; it scrapes the release namespace.
+        values["serviceMonitor"] = {"enabled": True, "namespace": monitor.namespace, "selector": dict(monitor.labels)}
+    return values
+
+
+def _values(options: ClusterAutoscalerOptions) -> dict[str, Any]:
     return {
         "fullnameOverride": options.fullname,
         "cloudProvider": "aws",

@@ -53,6 +53,14 @@ def fullname(prefix: str) -> str:
     return f"{prefix}-monitoring"
 
 
+def service_monitor_labels(prefix: str) -> dict[str, str]:
+    """The labels the stack's Prometheus picks ServiceMonitors up by. These values leave
+    `prometheusSpec.serviceMonitorSelector` empty and `serviceMonitorSelectorNilUsesHelmValues` at
+    its default (true), so kube-prometheus-stack renders the selector `release: <release name>`;
+    `serviceMonitorNamespaceSelector` stays `{}`: every namespace."""
+    return {"release": fullname(prefix)}
+
+
 def alertmanager_service_account(prefix: str) -> str:
     """kube-prometheus-stack names Alertmanager's service account after the fullname."""
     return f"{fullname(prefix)}-alertmanager"

@@ -11,11 +11,26 @@ from dataclasses import dataclass
 import pulumi
 
 from charts import CLUSTER_AUTOSCALER
-from charts.cluster_autoscaler import ClusterAutoscalerOptions, cluster_autoscaler_values
+from charts.cluster_autoscaler import (
+    METRICS_PORT,
+    ClusterAutoscalerOptions,
+    ServiceMonitorPlacement,
+    cluster_autoscaler_values,
+)
 from components.eks_cluster import EksCluster
 from components.helm import helm_release
 from components.iam_documents import Document
-from components.network_policies import DNS, HTTPS, POD_IDENTITY_AGENT, labelled, network_policy
+from components.monitoring import ServiceMonitors
+from components.network_policies import (
+    DNS,
+    HTTPS,
+    POD_IDENTITY_AGENT,
+    IngressRule,
+    labelled,
+    network_policy,
+    pods,
+    tcp,
+)
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from contracts import autoscaler_user_group_tag
 from settings.platform import ClusterAutoscalerSettings
@@ -61,12 +76,15 @@ class ClusterAutoscalerArgs:
     namespace: pulumi.Input[str]
     depends_on: Sequence[pulumi.Resource]
     """What it waits for: the nodes it runs on."""
+    monitoring: ServiceMonitors | None = None
+    """The stack's monitoring, which scrapes its metrics through its chart's ServiceMonitor; None: none."""
 
 
 class ClusterAutoscaler(pulumi.ComponentResource):
     def __init__(self, name: str, args: ClusterAutoscalerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("jupyterhub:aws:ClusterAutoscaler", name, None, opts)
         cluster = args.cluster
+        monitoring = args.monitoring
         identity = WorkloadIdentity(
             f"{name}-identity",
             WorkloadIdentityArgs(
@@ -89,9 +107,18 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                     service_account=args.fullname,
                     expander=args.settings.expander,
                     scale_down_unneeded_minutes=args.settings.scale_down_unneeded_minutes,
+                    service_monitor=ServiceMonitorPlacement(monitoring.namespace, monitoring.labels)
+                    if monitoring
+                    else None,
                 )
             )
         )
+        # Only the stack's Prometheus comes in, to the metrics port (the kubelet's probes come from
+        # the node, which the VPC CNI always admits).
+        ingress: list[IngressRule] = []
+        if monitoring is not None:
+            scraper = pods(monitoring.scraper_labels, in_namespace=monitoring.namespace)
+            ingress.append({"from_": [scraper], "ports": tcp(METRICS_PORT)})
         network_policy(
             f"{name}-network-policy",
             policy_name=args.fullname,
@@ -99,8 +126,8 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             selects=labelled(
                 {"app.kubernetes.io/name": "aws-cluster-autoscaler", "app.kubernetes.io/instance": args.fullname}
             ),
-            # Nothing comes in (the kubelet's probes come from the node; no Prometheus scrapes it);
-            # out go the API server and the Auto Scaling and EC2 APIs, with Pod Identity's credentials.
+            ingress=ingress,
+            # Out go the API server and the Auto Scaling and EC2 APIs, with Pod Identity's credentials.
             egress=[DNS, HTTPS, POD_IDENTITY_AGENT],
             parent=self,
         )
@@ -110,6 +137,9 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             release_name=args.fullname,
             namespace=args.namespace,
             values=values,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[identity, *args.depends_on]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[identity, *args.depends_on, *([monitoring.defined_by] if monitoring else [])],
+            ),
         )
         self.register_outputs({})

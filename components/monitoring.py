@@ -28,6 +28,7 @@ from charts.monitoring import (
     dashboard,
     fullname,
     monitoring_values,
+    service_monitor_labels,
 )
 from components.eks_cluster import EksCluster
 from components.helm import helm_release
@@ -61,6 +62,7 @@ SCRAPED_PORTS = (
     3000,  # Grafana
     8080,  # kube-state-metrics, and the config reloaders beside Prometheus and Alertmanager
     8081,  # the hub's /hub/metrics
+    8085,  # cluster-autoscaler (its chart's ServiceMonitor)
     9090,  # Prometheus itself
     9093,  # Alertmanager
     9100,  # the node exporter, on every node's own address
@@ -107,6 +109,19 @@ def monitoring_network_rules(on_eks: bool) -> dict[str, tuple[dict[str, str], li
 
 
 @dataclass(frozen=True)
+class ServiceMonitors:
+    """Where another chart's ServiceMonitor goes for this stack's Prometheus to pick it up, who
+    scrapes from there, and what its release must wait for: the ServiceMonitor kind is
+    kube-prometheus-stack's CRD (Helm refuses a manifest of a kind the cluster does not serve)."""
+
+    namespace: str
+    labels: dict[str, str]
+    scraper_labels: dict[str, str]
+    """Prometheus's pods, in `namespace`: what a scraped pod's network policy admits."""
+    defined_by: pulumi.Resource
+
+
+@dataclass(frozen=True)
 class MonitoringArgs:
     prefix: str
     settings: MonitoringSettings
@@ -129,6 +144,7 @@ class MonitoringArgs:
 
 class Monitoring(pulumi.ComponentResource):
     metrics: HubMetrics
+    service_monitors: ServiceMonitors
     grafana_url: pulumi.Output[str]
     grafana_admin_password: pulumi.Output[str]
 
@@ -210,7 +226,7 @@ class Monitoring(pulumi.ComponentResource):
                 )
             )
 
-        helm_release(
+        release = helm_release(
             f"{name}-release",
             KUBE_PROMETHEUS_STACK,
             release_name=fullname(args.prefix),
@@ -219,6 +235,12 @@ class Monitoring(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=secrets),
         )
         self.metrics = HubMetrics(namespace=in_namespace, token=pulumi.Output.secret(metrics_token.result))
+        self.service_monitors = ServiceMonitors(
+            namespace=args.namespace,
+            labels=service_monitor_labels(args.prefix),
+            scraper_labels=dict(PROMETHEUS_POD_LABELS),
+            defined_by=release,
+        )
         scheme = "https" if args.https else "http"
         self.grafana_url = pulumi.Output.from_input(
             f"{scheme}://{args.hostname}{GRAFANA_PATH}/" if args.hostname else ""

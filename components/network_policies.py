@@ -28,17 +28,19 @@ def labelled(labels: Mapping[str, str]) -> Selector:
     return {"match_labels": dict(labels)}
 
 
-def pods(labels: Mapping[str, str], *, any_namespace: bool = False) -> Peer:
-    """Pods with these labels, in the policy's namespace or in any."""
-    peer: Peer = {"pod_selector": labelled(labels)}
-    if any_namespace:
-        peer["namespace_selector"] = {}
-    return peer
-
-
 def namespace(name: str) -> Selector:
     # Kubernetes labels every namespace with its own name.
     return labelled({"kubernetes.io/metadata.name": name})
+
+
+def pods(labels: Mapping[str, str], *, any_namespace: bool = False, in_namespace: str | None = None) -> Peer:
+    """Pods with these labels, in the policy's namespace, in any, or in the one named."""
+    peer: Peer = {"pod_selector": labelled(labels)}
+    if any_namespace:
+        peer["namespace_selector"] = {}
+    elif in_namespace is not None:
+        peer["namespace_selector"] = namespace(in_namespace)
+    return peer
 
 
 # CoreDNS: the kube-dns pods of kube-system, on UDP and TCP 53.

@@ -2,7 +2,9 @@
 
 Invariant guarded here: the hub learns the StorageClass and IngressClass from the components that
 made them (Outputs, so Pulumi sees each edge) and waits for every prerequisite it uses; a stack
-that shares another's cluster installs none and uses that stack's ingress.
+that shares another's cluster installs none and uses that stack's ingress. cluster-autoscaler is
+built last (`build_autoscaler`, after the operations layer): where monitoring is on, its chart
+renders a ServiceMonitor, a kind only kube-prometheus-stack's release defines, so it waits for that.
 """
 
 from dataclasses import dataclass, replace
@@ -13,6 +15,7 @@ import pulumi_kubernetes as k8s
 
 from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.ebs_csi_driver import EbsCsiDriver, EbsCsiDriverArgs
+from components.monitoring import Monitoring
 from components.node_termination_handler import NodeTerminationHandler, NodeTerminationHandlerArgs
 from components.traefik import Traefik, TraefikArgs
 from layers.cluster import Cluster, EksHandle, KubeconfigHandle, ReferencedHandle
@@ -32,6 +35,8 @@ class Prerequisites:
     """What the hub waits for and outlives on destroy: its nodes, the volume driver, the ingress."""
     termination_queue_name: pulumi.Output[str] | None = None
     """The termination handler's queue, which the stack's alarms watch."""
+    system_namespace: pulumi.Output[str] | None = None
+    """`<prefix>-system`, where the controllers run (cluster-autoscaler too); None: no namespace of its own."""
 
 
 def build_prerequisites(settings: StackSettings, cluster: Cluster) -> Prerequisites:
@@ -94,21 +99,42 @@ def _on_eks(settings: StackSettings, cluster: EksHandle) -> Prerequisites:
             ),
             opts=both,
         ).queue_name
-    if wanted.cluster_autoscaler.enabled:
-        ClusterAutoscaler(
-            settings.name("cluster-autoscaler"),
-            ClusterAutoscalerArgs(
-                settings=wanted.cluster_autoscaler,
-                fullname=settings.name("cluster-autoscaler"),
-                cluster=cluster.eks,
-                region=settings.aws_region,
-                namespace=namespace,
-                depends_on=nodes,
-            ),
-            opts=both,
-        )
     traefik = _traefik(settings, namespace, opts=both, on_aws=True, depends_on=nodes)
-    return replace(_with_traefik(storage_class, traefik, waits_for=tuple(waits_for)), termination_queue_name=queue_name)
+    return replace(
+        _with_traefik(storage_class, traefik, waits_for=tuple(waits_for)),
+        termination_queue_name=queue_name,
+        system_namespace=namespace,
+    )
+
+
+def build_autoscaler(
+    settings: StackSettings, cluster: Cluster, prerequisites: Prerequisites, monitoring: Monitoring | None
+) -> ClusterAutoscaler | None:
+    """cluster-autoscaler (`eks` mode), scraped by the stack's monitoring where that is on."""
+    wanted = settings.prerequisites.cluster_autoscaler
+    match cluster:
+        case EksHandle():
+            if not wanted.enabled:
+                return None
+            assert prerequisites.system_namespace is not None  # every `eks` stack has one
+            return ClusterAutoscaler(
+                settings.name("cluster-autoscaler"),
+                ClusterAutoscalerArgs(
+                    settings=wanted,
+                    fullname=settings.name("cluster-autoscaler"),
+                    cluster=cluster.eks,
+                    region=settings.aws_region,
+                    namespace=prerequisites.system_namespace,
+                    # It runs on the core nodes.
+                    depends_on=[cluster.core_nodes],
+                    monitoring=monitoring.service_monitors if monitoring else None,
+                ),
+                opts=pulumi.ResourceOptions(providers=[cluster.aws, cluster.kubernetes]),
+            )
+        case KubeconfigHandle() | ReferencedHandle():
+            return None  # nodes of someone else's making; in `stack` mode the referenced stack runs it
+        case _:
+            assert_never(cluster)
 
 
 def _system_namespace(settings: StackSettings, cluster: EksHandle | KubeconfigHandle) -> pulumi.Output[str]:

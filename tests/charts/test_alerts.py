@@ -9,6 +9,14 @@ kube-state-metrics 2.x (`kube_pod_status_phase`, `kube_node_status_condition`,
 `kube_node_spec_unschedulable`, `kube_node_labels` with `label_<key>`,
 `kube_pod_container_status_restarts_total`), the kubelet's `kubelet_volume_stats_*`, and
 cluster-autoscaler's `cluster_autoscaler_failed_scale_ups_total`. z2jh names the proxy's container `chp`.
+
+cluster-autoscaler 1.35: kubernetes/autoscaler cluster-autoscaler/metrics/metrics.go at the tag
+cluster-autoscaler-1.35.0 (commit 25fc5c74f6b0f2382b65f76edc08e15ac9f41da7) registers the counter
+`failed_scale_ups_total` in the namespace `cluster_autoscaler` with one label, `reason`, which
+`InitMetrics` sets to 0 for `cloudProviderError`, `apiCallError` and `timeout` at start (so the
+first failure is an increase); main.go serves the registry at `/metrics` on `--address`, `:8085` by
+default (config/flags/flags.go). Its chart's ServiceMonitor scrapes it with the job named after the
+Service, `<prefix>-cluster-autoscaler`.
 """
 
 import shutil
@@ -29,6 +37,7 @@ PHASE = f'kube_pod_status_phase{{namespace="{NAMESPACE}", phase="Pending", pod="
 CLAIM = f'{{namespace="{NAMESPACE}", persistentvolumeclaim="prod-claim-alice"}}'
 AVAILABLE, CAPACITY = f"kubelet_volume_stats_available_bytes{CLAIM}", f"kubelet_volume_stats_capacity_bytes{CLAIM}"
 USER_NODE = 'kube_node_labels{node="%s", label_hub_jupyter_org_node_purpose="%s"}'
+FAILED_SCALE_UPS = 'cluster_autoscaler_failed_scale_ups_total{job="prod-cluster-autoscaler", reason="%s"}'
 RULES = {r["alert"]: r for group in alert_rules(PREFIX, NAMESPACE) for r in group["rules"]}
 
 # alert: (series, minutes into the test, labels of the alert when it fires), for a firing case and a quiet one
@@ -107,10 +116,10 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str], int, dict[str, str] | Non
         {},
     ),
     "AutoscalerFailingToAddNodes": (
-        {"cluster_autoscaler_failed_scale_ups_total": "0 0 1 1"},
-        {"cluster_autoscaler_failed_scale_ups_total": "0 0 0 0"},
+        {FAILED_SCALE_UPS % "cloudProviderError": "0 0 1 1", FAILED_SCALE_UPS % "timeout": "0 0 0 0"},
+        {FAILED_SCALE_UPS % reason: "0 0 0 0" for reason in ("cloudProviderError", "apiCallError", "timeout")},
         3,
-        {},
+        {"job": "prod-cluster-autoscaler", "reason": "cloudProviderError"},
     ),
 }
 

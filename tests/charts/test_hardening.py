@@ -603,6 +603,36 @@ def test_a_review_stack_hub_is_reached_through_the_test_stack_traefik(
     assert admitted(policies, traefik, proxy, 8000)
 
 
+AUTOSCALER = "Deployment/cluster-autoscaler"
+PROMETHEUS = "Prometheus/monitoring-prometheus"
+AUTOSCALER_METRICS = 8085  # cluster-autoscaler's `--address` (:8085), the chart's Service target
+
+
+@pytest.mark.parametrize("stack", ["dev", "tst", "prod"])
+def test_only_the_stack_s_prometheus_reaches_the_autoscaler_s_metrics(
+    stack: str, rendered_releases: Rendered, stack_runs: dict[str, ProgramRun], user_pods: dict[str, Manifest]
+) -> None:
+    """Where monitoring is on (tst, prod) its Prometheus scrapes the autoscaler; nothing else gets in."""
+    pods = {
+        p.workload: endpoint(p) for p in platform_pods(rendered_releases, stack_runs, user_pods) if p.stack == stack
+    }
+    policies = network_policies(stack, rendered_releases, stack_runs[stack])
+    autoscaler = pods[AUTOSCALER]
+    prometheus = pods.get(PROMETHEUS)
+    assert (prometheus is not None) == (stack != "dev")  # monitoring is on in staging and production only
+    if prometheus is not None:
+        reaches = admitted(policies, prometheus, autoscaler, AUTOSCALER_METRICS)
+        print(f"{stack}: Prometheus -> cluster-autoscaler:{AUTOSCALER_METRICS} admitted: {reaches}")
+        assert reaches
+        assert not admitted(policies, prometheus, autoscaler, 8080)  # its metrics port only
+        # the same labels in another namespace are not the stack's Prometheus
+        impostor = Endpoint(f"{stack}-hub", prometheus.labels, prometheus.ports)
+        assert not admitted(policies, impostor, autoscaler, AUTOSCALER_METRICS)
+    others = {name: end for name, end in {**pods, **ADDRESSES}.items() if name not in (PROMETHEUS, AUTOSCALER)}
+    let_in = sorted(name for name, end in others.items() if admitted(policies, end, autoscaler, AUTOSCALER_METRICS))
+    assert let_in == []
+
+
 def test_the_network_policy_scan_admits_by_selector_port_and_address() -> None:
     """The evaluator itself, on policies written for it."""
     web = Endpoint("apps", {"app": "web"}, {"http": 8080})

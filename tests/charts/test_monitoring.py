@@ -11,6 +11,15 @@ Sources:
   `__meta_kubernetes_endpoint_port_name` name the Service and its port.
 - JupyterHub 5.5: /hub/metrics needs a token with `read:metrics` while `authenticate_prometheus`
   is on (its default); a service's token is `api_token` in `c.JupyterHub.services`.
+- The Prometheus operator's API (monitoring.coreos.com/v1; the CRDs kube-prometheus-stack 88.5.3
+  ships in charts/crds/crds/, crd-prometheuses.yaml and crd-servicemonitors.yaml):
+  a Prometheus scrapes the ServiceMonitors its `serviceMonitorSelector` matches, in the namespaces
+  its `serviceMonitorNamespaceSelector` matches (absent: its own namespace only; `{}`: all); a
+  ServiceMonitor scrapes the Services its `selector` matches in `namespaceSelector.matchNames`
+  (absent: its own namespace), on the Service port each endpoint names. cluster-autoscaler chart
+  9.59.0 (templates/servicemonitor.yaml, service.yaml): the ServiceMonitor goes to
+  `serviceMonitor.namespace`, labelled with `serviceMonitor.selector`, and selects the release's
+  Service in the release namespace, whose port `service.portName` targets the container's 8085.
 """
 
 import base64
@@ -26,7 +35,7 @@ from charts.dashboards import NAMES
 from charts.monitoring import PROMETHEUS_DATASOURCE, PROMETHEUS_SECRETS
 from contracts import DEDICATED_TAINT, USER_NODE_TAINTS
 from tests.hub import load_hub_config, write_hub_files
-from tests.support import unwrap
+from tests.support import RELEASE, selects, unwrap
 from tools.plan.program import ProgramRun
 
 Objects = dict[tuple[str, str], list[dict[str, Any]]]
@@ -173,3 +182,71 @@ def test_the_node_exporter_runs_on_user_nodes_too(rendered_releases: Objects) ->
     assert any(
         t["key"] == DEDICATED_TAINT and t.get("value") == value and t["effect"] == effect for t in tolerations
     ) or any(t.get("operator") == "Exists" and "key" not in t for t in tolerations)
+
+
+def release_objects(rendered: Objects, run: ProgramRun, role: str) -> tuple[str, list[dict[str, Any]]]:
+    """The namespace of a release of the stack (by role, like `cluster-autoscaler`) and its objects."""
+    name = f"{run.stack}-{role}-release"
+    return run.named(name).inputs["namespace"], rendered[(run.stack, name)]
+
+
+@pytest.mark.parametrize("stack", ["tst", "prod"])
+def test_the_stack_s_prometheus_scrapes_the_autoscaler_through_its_chart_s_service_monitor(
+    stack: str, stack_runs: dict[str, ProgramRun], rendered_releases: Objects
+) -> None:
+    """`AutoscalerFailingToAddNodes` reads cluster-autoscaler's own metrics: something must scrape them."""
+    run = stack_runs[stack]
+    system, autoscaler = release_objects(rendered_releases, run, "cluster-autoscaler")
+    monitoring, monitoring_objects = release_objects(rendered_releases, run, "monitoring")
+    monitors = [o for o in autoscaler if o["kind"] == "ServiceMonitor"]
+    print(f"{stack}: ServiceMonitors of the autoscaler release: {[m['metadata'] for m in monitors]}")
+    [monitor] = monitors
+    service = only(autoscaler, "Service")
+    service_namespace = service["metadata"].get("namespace", system)
+    monitor_namespace = monitor["metadata"].get("namespace", system)
+    # the ServiceMonitor finds the autoscaler's Service, and a port of it ...
+    spec = monitor["spec"]
+    assert service_namespace in spec.get("namespaceSelector", {}).get("matchNames", [monitor_namespace])
+    assert selects(spec["selector"], service["metadata"]["labels"])
+    port_names = {p["name"] for p in service["spec"]["ports"]}
+    assert spec["endpoints"] and all(e["port"] in port_names for e in spec["endpoints"])
+    assert all(e.get("path", "/metrics") == "/metrics" for e in spec["endpoints"])
+    # ... which leads to the autoscaler's pods, on the port its metrics are served at (`--address` :8085)
+    [deployment] = [o for o in autoscaler if o["kind"] == "Deployment"]
+    pod = deployment["spec"]["template"]
+    assert selects({"matchLabels": service["spec"]["selector"]}, pod["metadata"]["labels"])
+    container_ports = {p["containerPort"] for c in pod["spec"]["containers"] for p in c.get("ports", [])}
+    scraped = [p for p in service["spec"]["ports"] if p["name"] in {e["port"] for e in spec["endpoints"]}]
+    assert scraped and all(p["targetPort"] in container_ports for p in scraped)
+    # the stack's Prometheus picks the ServiceMonitor up: its labels and its namespace
+    prometheus = only(monitoring_objects, "Prometheus")
+    print(
+        f"{stack}: Prometheus selects serviceMonitorSelector={prometheus['spec'].get('serviceMonitorSelector')} "
+        f"serviceMonitorNamespaceSelector={prometheus['spec'].get('serviceMonitorNamespaceSelector')}"
+    )
+    assert selects(prometheus["spec"]["serviceMonitorSelector"], monitor["metadata"].get("labels", {}))
+    namespace_selector = prometheus["spec"].get("serviceMonitorNamespaceSelector")
+    if namespace_selector is None:
+        assert monitor_namespace == prometheus["metadata"].get("namespace", monitoring)
+    else:
+        assert selects(namespace_selector, {"kubernetes.io/metadata.name": monitor_namespace})
+    # ... in a namespace the stack has
+    namespaces = {n.inputs["metadata"]["name"] for n in run.by_type("kubernetes:core/v1:Namespace")}
+    assert monitor_namespace in namespaces
+
+
+def test_a_stack_without_monitoring_renders_no_service_monitor(
+    stack_runs: dict[str, ProgramRun], rendered_releases: Objects
+) -> None:
+    """There is no ServiceMonitor kind on a cluster without kube-prometheus-stack: Helm would refuse
+    the release."""
+    assert not any(r.inputs["chart"] == "kube-prometheus-stack" for r in stack_runs["dev"].by_type(RELEASE))
+    _, autoscaler = release_objects(rendered_releases, stack_runs["dev"], "cluster-autoscaler")
+    assert [o for o in autoscaler if o["kind"] == "ServiceMonitor"] == []
+    assert not [
+        (release, o["metadata"]["name"])
+        for (stack, release), objects in rendered_releases.items()
+        if stack == "dev"
+        for o in objects
+        if o["kind"] in ("ServiceMonitor", "PodMonitor")
+    ]

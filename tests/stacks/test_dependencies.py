@@ -79,3 +79,18 @@ def test_a_destroy_removes_the_hub_before_the_volume_driver(stack: str, stack_ru
     for resource in (hub_release(run), hub_namespace(run)):
         before = order.index(resource.urn) < order.index(driver.urn)
         assert before, f"{stack}: {resource.name} may go after {driver.name}"
+
+
+@pytest.mark.parametrize("stack", ["tst", "prod"])
+def test_the_autoscaler_waits_for_the_monitoring_that_defines_its_service_monitor(
+    stack: str, stack_runs: dict[str, ProgramRun]
+) -> None:
+    """Helm refuses a release whose manifest has a kind the cluster does not serve ("ensure CRDs are
+    installed first"): the autoscaler's ServiceMonitor needs kube-prometheus-stack's CRDs."""
+    run = stack_runs[stack]
+    release = "kubernetes:helm.sh/v3:Release"
+    autoscaler = one(run, release, lambda r: r.inputs["chart"] == "cluster-autoscaler")
+    monitoring = one(run, release, lambda r: r.inputs["chart"] == "kube-prometheus-stack")
+    waits = monitoring.urn in dependencies(run, autoscaler)
+    print(f"{stack}: {autoscaler.name} waits for {monitoring.name}: {waits}")
+    assert waits
