@@ -125,6 +125,23 @@ def weekly_holds(calendar: CalendarSettings, students_per_node: int, zones: int,
     return [Hold(minute, need[minute]) for minute in range(MINUTES_A_WEEK) if need[minute] != need[minute - 1]]
 
 
+def most_at_once(calendar: CalendarSettings) -> tuple[int, str]:
+    """The most students of overlapping sessions online together, and when (`mon 10:00`)."""
+    online = [0] * MINUTES_A_WEEK
+    for session in calendar.sessions:
+        for day in session.days:
+            begin = DAYS.index(day) * MINUTES_A_DAY + _minutes(session.start)
+            for minute in range(begin, DAYS.index(day) * MINUTES_A_DAY + _minutes(session.end)):
+                online[minute] += session.students
+    peak = max(range(MINUTES_A_WEEK), key=online.__getitem__)
+    day_index, minute = divmod(peak, MINUTES_A_DAY)
+    return online[peak], f"{DAYS[day_index]} {minute // 60:02d}:{minute % 60:02d}"
+
+
+def longest_session_minutes(calendar: CalendarSettings) -> int:
+    return max((_minutes(s.end) - _minutes(s.start) for s in calendar.sessions), default=0)
+
+
 @dataclass(frozen=True)
 class ScheduledMinimum:
     """One recurring scheduled action: at `clock` on `days`, set every group's minimum to `per_zone`."""

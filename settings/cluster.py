@@ -41,7 +41,8 @@ def _check_instance_type(name: str) -> str:
         raise ValueError("is a Graviton (arm64) type; the nodes run the x86_64 EKS AMI")
     known = INSTANCE_TYPES.get(name)
     if known is None:
-        close = difflib.get_close_matches(name, INSTANCE_TYPES, n=1)
+        x86 = [t for t, facts in INSTANCE_TYPES.items() if facts.architecture == "x86_64"]
+        close = difflib.get_close_matches(name, x86, n=1)
         hint = f"did you mean {close[0]}? " if close else ""
         raise ValueError(
             f"is not an instance type the platform knows ({hint}settings/instance_types.py lists them with the "
@@ -50,6 +51,14 @@ def _check_instance_type(name: str) -> str:
     if known.architecture != "x86_64":
         raise ValueError("is a Graviton (arm64) type; the nodes run the x86_64 EKS AMI")
     return name
+
+
+def _check_public_access_cidr(network: IPv4Network) -> IPv4Network:
+    # EKS: the endpoint's public access CIDR blocks "cannot include reserved addresses" (private,
+    # shared, link-local, loopback ranges); everywhere is 0.0.0.0/0.
+    if network.prefixlen and not network.is_global:
+        raise ValueError("must be a public range (the campus's or CI's): EKS refuses private and reserved ones")
+    return network
 
 
 def _check_service_cidr(network: IPv4Network) -> IPv4Network:
@@ -248,7 +257,7 @@ class ClusterSettings(SettingsModel):
             "nodes always use the private endpoint."
         ),
     )
-    public_access_cidrs: list[IPv4Network] = Field(
+    public_access_cidrs: list[Annotated[IPv4Network, AfterValidator(_check_public_access_cidr)]] = Field(
         default_factory=lambda: [IPv4Network("0.0.0.0/0")],
         min_length=1,
         description="`eks`: where the public API endpoint may be reached from, such as the campus and CI ranges.",

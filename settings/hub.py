@@ -4,6 +4,7 @@ import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic.alias_generators import to_camel
@@ -86,6 +87,28 @@ DEFAULT_CLAIMS = {
 }
 
 
+# OAuthenticator's callback handler, under the hub's prefix (/hub/).
+OAUTH_CALLBACK_PATH = "/hub/oauth_callback"
+_EVERY_LOGIN = {"authenticator", "allowed_users", "admin_users", "allow_all"}
+_OAUTH_LOGIN = _EVERY_LOGIN | {"client_id", "client_secret", "callback_url", "allowed_groups"}
+_AUTH_KEYS = {
+    Authenticator.SHARED_PASSWORD: _EVERY_LOGIN | {"shared_password"},
+    Authenticator.GITHUB: _OAUTH_LOGIN,
+    Authenticator.CILOGON: _OAUTH_LOGIN | {"cilogon_idp", "username_claim", "groups_claim", "admin_groups"},
+    Authenticator.GENERIC_OAUTH: _OAUTH_LOGIN
+    | {
+        "authorize_url",
+        "token_url",
+        "userdata_url",
+        "username_claim",
+        "groups_claim",
+        "scope",
+        "userdata_from_id_token",
+        "admin_groups",
+    },
+}
+
+
 class AuthSettings(SettingsModel):
     authenticator: Authenticator = Field(
         description=(
@@ -163,6 +186,24 @@ class AuthSettings(SettingsModel):
     )
 
     @model_validator(mode="after")
+    def _keys_of_its_kind(self) -> Self:
+        # A key another login reads would be ignored without a word.
+        foreign = sorted(self.model_fields_set - _AUTH_KEYS[self.authenticator])
+        if foreign:
+            why = " (GitHub brings no groups here: use adminUsers)" if foreign[0] == "admin_groups" else ""
+            raise KeyedError(
+                to_camel(foreign[0]), f"does not apply to the {self.authenticator.value} authenticator{why}"
+            )
+        callback = self.callback_url
+        if callback is not None and urlsplit(callback).path != OAUTH_CALLBACK_PATH:
+            raise KeyedError(
+                "callbackUrl",
+                f"must end in {OAUTH_CALLBACK_PATH}, where the hub's OAuthenticator takes the provider's answer",
+                callback,
+            )
+        return self
+
+    @model_validator(mode="after")
     def _complete_for_its_kind(self) -> Self:
         if self.authenticator in OAUTH:
             for key in ("client_id", "client_secret"):
@@ -174,8 +215,6 @@ class AuthSettings(SettingsModel):
                     raise KeyedError(to_camel(key), "is required for the generic-oauth authenticator")
         if self.allow_all and (self.allowed_users or self.allowed_groups):
             raise KeyedError("allowAll", "lets everyone in, so allowedUsers and allowedGroups would do nothing")
-        if self.authenticator is Authenticator.GITHUB and self.admin_groups:
-            raise KeyedError("adminGroups", "is not available with GitHub, which has no groups here: use adminUsers")
         if self.authenticator is Authenticator.CILOGON and self.cilogon_idp is None:
             raise KeyedError("cilogonIdp", "is required for the cilogon authenticator")
         if self.authenticator is Authenticator.SHARED_PASSWORD:
@@ -253,6 +292,17 @@ class EfsSettings(SettingsModel):
     )
 
 
+# Storage keys that only one kind reads (a key for another kind would be ignored without a word).
+_STORAGE_KEYS = {"nfs_server": ("nfs",), "nfs_path": ("nfs",), "host_path": ("host-path",), "capacity": ("ebs",)}
+
+
+def _nested(path: str, other: str) -> bool:
+    """Whether one of two relative paths is the other or lies inside it."""
+    a, b = path.strip("/").split("/"), other.strip("/").split("/")
+    shorter = min(len(a), len(b))
+    return a[:shorter] == b[:shorter]
+
+
 class StorageSettings(SettingsModel):
     kind: StorageKind | None = Field(
         default=None,
@@ -289,6 +339,22 @@ class StorageSettings(SettingsModel):
             raise KeyedError("nfsServer" if not self.nfs_server else "nfsPath", "is required for nfs storage")
         if self.shared_folders and self.kind in ("ebs", "none"):
             raise KeyedError("sharedFolders", "needs a shared filesystem: kind efs, nfs or host-path", self.kind)
+        for key, kinds in _STORAGE_KEYS.items():
+            if key in self.model_fields_set and self.kind not in kinds:
+                raise KeyedError(
+                    to_camel(key), f"applies to kind {' or '.join(kinds)}, not {self.kind or 'the default'}"
+                )
+        for index, folder in enumerate(self.shared_folders):
+            if _nested(folder.sub_path, self.homes_sub_path):
+                raise KeyedError(
+                    f"sharedFolders[{index}].subPath",
+                    f"overlaps homesSubPath {self.homes_sub_path}: its readers would see every student's home",
+                    folder.sub_path,
+                )
+            if not (folder.read_write_groups or folder.read_only_groups):
+                raise KeyedError(
+                    f"sharedFolders[{index}]", "names no group: it would be mounted for nobody (readOnlyGroups, ...)"
+                )
         names = [folder.name for folder in self.shared_folders]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
@@ -386,25 +452,84 @@ GUARANTEED_VALUES = {
     "hub.config.CryptKeeper": "is a secret the chart keeps",
     "scheduling": "decides which nodes students and placeholders run on",
 }
-# Keys that choose nodes, wherever they appear (hub, proxy, singleuser, prePuller, ...).
-_NODE_SELECTION_KEYS = ("nodeSelector", "tolerations", "extraTolerations", "affinity", "extraNodeAffinity")
+# Keys guarded wherever they appear (hub, proxy, singleuser, prePuller, ...), and why.
+_GUARDED_KEYS = {
+    **dict.fromkeys(
+        ("nodeSelector", "tolerations", "extraTolerations", "affinity", "extraNodeAffinity"),
+        "chooses the nodes a pod runs on, which the platform decides",
+    ),
+    "networkPolicy": "is a network policy the platform keeps on (see Hardening in the README)",
+    **dict.fromkeys(
+        ("containerSecurityContext", "podSecurityContext", "securityContext", "allowPrivilegeEscalation"),
+        "is a security context the platform hardens (see Hardening in the README)",
+    ),
+}
+_GUARDED_SINGLEUSER = {
+    "cloudMetadata": "keeps the metadata service out of the servers' reach without a privileged container",
+    "uid": "is the notebook user the platform's security context and homes are made for",
+    "fsGid": "is the notebook user the platform's security context and homes are made for",
+}
+# What a profile's kubespawner_override may not change: the same guarantees, in KubeSpawner's names.
+_GUARDED_OVERRIDES = (
+    "node_selector",
+    "tolerations",
+    "node_affinity_required",
+    "node_affinity_preferred",
+    "extra_pod_config",
+    "uid",
+    "gid",
+    "fs_gid",
+    "privileged",
+    "allow_privilege_escalation",
+    "container_security_context",
+    "pod_security_context",
+)
+# The platform's own hub.extraConfig snippets, by key (hub_config/<key>.py).
+_PLATFORM_SNIPPETS = {path.stem for path in (REPOSITORY / "hub_config").glob("*.py")}
 
 
-def _guaranteed_paths(values: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+def _guarded_paths(values: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     found = []
     for key, value in values.items():
         path = f"{prefix}{key}"
         if path in GUARANTEED_VALUES:
             found.append((path, GUARANTEED_VALUES[path]))
-        elif key in _NODE_SELECTION_KEYS:
-            found.append((path, "chooses the nodes a pod runs on, which the platform decides"))
+        elif key in _GUARDED_KEYS:
+            found.append((path, _GUARDED_KEYS[key]))
+        elif prefix == "singleuser." and key in _GUARDED_SINGLEUSER:
+            found.append((path, _GUARDED_SINGLEUSER[key]))
+        elif prefix == "hub.extraConfig." and key in _PLATFORM_SNIPPETS:
+            found.append((path, f"is the platform's own hub_config/{key}.py: give yours another name"))
+        elif path == "singleuser.profileList" and isinstance(value, list):
+            found += _guarded_profile_overrides(value)
         elif isinstance(value, dict):
-            found += _guaranteed_paths(value, f"{path}.")
+            found += _guarded_paths(value, f"{path}.")
+    return found
+
+
+def _guarded_profile_overrides(profiles: list[Any]) -> list[tuple[str, str]]:
+    found = []
+    for index, profile in enumerate(profiles):
+        overrides = [(f"[{index}]", profile.get("kubespawner_override", {}) if isinstance(profile, dict) else {})]
+        options = profile.get("profile_options", {}) if isinstance(profile, dict) else {}
+        for option_name, option in options.items() if isinstance(options, dict) else ():
+            for choice_name, choice in (option.get("choices") or {}).items() if isinstance(option, dict) else ():
+                where = f"[{index}].profile_options.{option_name}.choices.{choice_name}"
+                overrides.append((where, choice.get("kubespawner_override", {}) if isinstance(choice, dict) else {}))
+        for where, override in overrides:
+            for key in _GUARDED_OVERRIDES:
+                if isinstance(override, dict) and key in override:
+                    found.append(
+                        (
+                            f"singleuser.profileList{where}.kubespawner_override.{key}",
+                            "is what the platform decides for every server (nodes, user, security context)",
+                        )
+                    )
     return found
 
 
 def _check_extra_values(values: dict[str, Any]) -> dict[str, Any]:
-    overridden = _guaranteed_paths(values)
+    overridden = _guarded_paths(values)
     if overridden:
         path, why = overridden[0]
         raise KeyedError(path, f"cannot be set through extraValues: it {why}")

@@ -24,9 +24,9 @@ from settings.types import KeyedError
 
 # Keys of other namespaces that the program reads, by the alias of the field they feed.
 FOREIGN_KEYS = ("aws:region",)
-# Namespaces of the providers the program builds itself: their other keys would be ignored, so
-# they are errors (an `aws:profile` that silently does nothing deploys with the wrong account).
-_EXPLICIT_PROVIDER_NAMESPACES = ("aws:", "kubernetes:")
+# The namespaces of the providers the program builds itself ("aws:", "kubernetes:"): their other
+# keys would be ignored, so they are errors (an `aws:profile` that silently does nothing deploys
+# with the wrong account), as is a key of any namespace but Pulumi's own.
 # Fields that come from Pulumi itself, not from config.
 _FROM_PULUMI = ("project", "stack")
 _SHOWN_VALUE_LENGTH = 80
@@ -80,18 +80,11 @@ def settings_from_config(
                 continue
         elif full_key in FOREIGN_KEYS:
             key = full_key
-        elif full_key.startswith(_EXPLICIT_PROVIDER_NAMESPACES):
-            problems.append(
-                Problem(
-                    full_key,
-                    "is not read: the program builds its own providers and takes only "
-                    f"{', '.join(FOREIGN_KEYS)} from their namespaces; give AWS credentials through the "
-                    "environment (AWS_PROFILE, SSO, OIDC in CI)",
-                )
-            )
-            continue
-        else:
+        elif full_key.startswith("pulumi:"):
             continue  # Pulumi's own keys (pulumi:disable-default-providers, pulumi:tags)
+        else:
+            problems.append(_unread_key(full_key, project))
+            continue
         if full_key in secret_keys:
             if key not in _holding_secrets():
                 problems.append(
@@ -122,6 +115,27 @@ def settings_from_config(
     return settings
 
 
+def _unread_key(full_key: str, project: str) -> Problem:
+    """A key of another namespace than the project's, which nothing would read."""
+    namespace = full_key.split(":", 1)[0]
+    if namespace == "aws":
+        return Problem(
+            full_key,
+            "is not read: the program builds its own AWS provider and takes only aws:region from its namespace; "
+            "give AWS credentials through the environment (AWS_PROFILE, SSO, OIDC in CI)",
+        )
+    if namespace == "kubernetes":
+        return Problem(
+            full_key,
+            "is not read: the program builds its own Kubernetes provider from cluster.mode; an existing cluster is "
+            "cluster.kubeconfig and cluster.context (mode kubeconfig)",
+        )
+    hint = f"did you mean {project}:? " if difflib.get_close_matches(namespace, [project], n=1) else ""
+    return Problem(
+        full_key, f"is in namespace {namespace}:, which nothing reads ({hint}this project's keys are {project}:<key>)"
+    )
+
+
 def _holds_secret(annotation: Any) -> bool:
     """Whether a value of this type is, or has inside it, a secret (a `SecretStr`)."""
     if annotation is SecretStr:
@@ -143,17 +157,15 @@ def _annotation_at(path: list[str]) -> Any:
     for part in path:
         if get_origin(annotation) is Annotated:  # a type with its validators: the type
             annotation = get_args(annotation)[0]
-        model = _model_of(annotation)
-        if model is not None:
-            field = _field_by_alias(model).get(part)
-            if field is None:
-                return None
-            annotation = field.annotation
-            continue
         containers = [a for a in (annotation, *get_args(annotation)) if get_origin(a) in (dict, list)]
-        if not containers:
+        if containers:  # a map's key or a list's position: what it holds
+            annotation = get_args(containers[0])[-1]
+            continue
+        model = _model_of(annotation)
+        field = _field_by_alias(model).get(part) if model is not None else None
+        if field is None:
             return None
-        annotation = get_args(containers[0])[-1]  # a dict's values, a list's items
+        annotation = field.annotation
     return annotation
 
 
@@ -231,18 +243,29 @@ def _problem(error: ErrorDetails, given: Mapping[str, Any], secret_aliases: Set[
     return Problem(key, _message(error) + _yaml_pitfall(kind, error.get("input")), _shown(value))
 
 
+# pydantic's error types whose own words would confuse, in the settings' words.
+_PLAIN_WORDS = {
+    "int_parsing": "must be a whole number, without a unit",
+    "float_parsing": "must be a number, without a unit or thousands separator",
+    "model_type": "must be an object of keys (see the configuration reference)",
+    "model_attributes_type": "must be an object of keys (see the configuration reference)",
+    "dict_type": "must be a map of keys to values",
+    "list_type": "must be a list",
+    "ip_v4_network": "is not an IPv4 network in CIDR form, like 10.0.0.0/16 (its address the first of the range)",
+    "ip_v4_interface": "is not an IPv4 network in CIDR form, like 10.0.0.0/16 (its address the first of the range)",
+}
+
+
 def _message(error: ErrorDetails) -> str:
     """What is allowed, in the words of the settings rather than pydantic's."""
     kind, context = error["type"], error.get("ctx", {})
-    if kind in ("too_short", "too_long"):
-        bound = context["min_length"] if kind == "too_short" else context["max_length"]
-        entries = "entry" if bound == 1 else "entries"
-        return f"needs at {'least' if kind == 'too_short' else 'most'} {bound} {entries}"
-    if kind in ("string_too_short", "string_too_long"):
-        bound = context["min_length"] if kind == "string_too_short" else context["max_length"]
-        return f"must be at {'least' if kind == 'string_too_short' else 'most'} {bound} characters"
-    if kind in ("ip_v4_network", "ip_v4_interface"):
-        return "is not an IPv4 network in CIDR form, like 10.0.0.0/16 (its address the first of the range)"
+    if kind in _PLAIN_WORDS:
+        return _PLAIN_WORDS[kind]
+    if kind.endswith(("too_short", "too_long")):
+        least = kind.endswith("too_short")
+        bound = context["min_length"] if least else context["max_length"]
+        what = "characters" if kind.startswith("string") else ("entry" if bound == 1 else "entries")
+        return f"{'must be' if kind.startswith('string') else 'needs'} at {'least' if least else 'most'} {bound} {what}"
     return error["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
 
 

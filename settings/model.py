@@ -8,6 +8,7 @@ these fields, so every field has a description saying what it is, its unit and w
 
 import math
 from typing import Annotated, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, model_validator
 from pydantic.alias_generators import to_camel
@@ -15,6 +16,8 @@ from pydantic.alias_generators import to_camel
 from settings.calendar import (
     CalendarSettings,
     ScheduledMinimum,
+    longest_session_minutes,
+    most_at_once,
     nodes_per_zone,
     scheduled_minimums,
     weekly_holds,
@@ -124,6 +127,11 @@ class StackConfig(SettingsModel):
                 f"or allowedUsers is required for a {self.tier.value} stack: without one the "
                 f"{auth.authenticator.value} login lets in everyone the provider accepts (set allowAll: true if meant)",
             )
+        hostname, callback = self.ingress.hostname, auth.callback_url
+        if callback is not None and hostname is not None and urlsplit(callback).hostname != hostname:
+            raise KeyedError(
+                "hub.auth.callbackUrl", f"must be on the hub's own hostname {hostname} (ingress.hostname)", callback
+            )
         needs_hostname = auth.authenticator in OAUTH and auth.callback_url is None
         # (a review stack's hostname comes from the test stack's review domain)
         if needs_hostname and self.ingress.hostname is None and self.cluster.mode is not ClusterMode.STACK:
@@ -196,6 +204,10 @@ class StackConfig(SettingsModel):
         )
         if mode is not ClusterMode.EKS and aws_only:
             raise KeyedError(f"ingress.{to_camel(aws_only[0])}", f"does not apply in cluster mode {mode.value}")
+        if ingress.hosted_zone_id is not None and ingress.hostname is None:
+            raise KeyedError("ingress.hostedZoneId", "needs hostname: the record to create is the hub's hostname")
+        if ingress.review_domain is not None and ingress.hosted_zone_id is None:
+            raise KeyedError("ingress.reviewDomain", "needs hostedZoneId: the wildcard record goes in that zone")
         arn = ingress.certificate_arn
         if arn is not None and arn.split(":")[3] != self.aws_region:
             raise KeyedError("ingress.certificateArn", f"must be in the stack's region {self.aws_region}", arn)
@@ -219,6 +231,33 @@ class StackConfig(SettingsModel):
         if self.monitoring.enabled and self.cluster.mode is ClusterMode.STACK:
             raise KeyedError(
                 "monitoring.enabled", "does not apply in cluster mode stack: the referenced stack monitors the cluster"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _operations_have_what_they_watch(self) -> Self:
+        monitoring, mode = self.monitoring, self.cluster.mode
+        monitored = (
+            monitoring.enabled if monitoring.enabled is not None else policy_for(self.tier).monitoring_by_default
+        )
+        told = sorted({"alert_emails", "chat_webhook_url", "homes_alarm_gib"} & monitoring.model_fields_set)
+        if told and not monitored and mode is ClusterMode.EKS:
+            raise KeyedError(f"monitoring.{to_camel(told[0])}", "does nothing with monitoring off (monitoring.enabled)")
+        if monitored and mode is ClusterMode.EKS and not self.prerequisites.ebs_csi_driver.enabled:
+            raise KeyedError(
+                "prerequisites.ebsCsiDriver.enabled",
+                "is off, but monitoring keeps Prometheus' data on an EBS volume: switch monitoring off or keep it",
+                False,
+            )
+        if "backup" in self.model_fields_set and self.home_storage_kind not in ("efs", "ebs"):
+            raise KeyedError(
+                "backup", f"backs up homes on efs or ebs, not {self.home_storage_kind}: back that storage up yourself"
+            )
+        if mode is ClusterMode.EKS and not self.prerequisites.traefik.enabled:
+            raise KeyedError(
+                "prerequisites.traefik.enabled",
+                "is off, but in mode eks Traefik is the hub's only way in (its IngressClass and load balancer)",
+                False,
             )
         return self
 
@@ -384,6 +423,25 @@ class StackSettings(StackConfig):
         return self
 
     @model_validator(mode="after")
+    def _the_hub_lets_the_largest_class_in(self) -> Self:
+        configured, largest = self.hub.concurrent_spawn_limit, self.largest_class
+        if configured is not None and configured < largest:
+            raise KeyedError(
+                "hub.concurrentSpawnLimit",
+                f"is below the calendar's largest class of {largest}, which starts together: the rest would get "
+                "HTTP 429",
+                configured,
+            )
+        longest, max_age = longest_session_minutes(self.calendar), self.hub.max_age_hours
+        if max_age is not None and max_age * 60 < longest:
+            raise KeyedError(
+                "hub.maxAgeHours",
+                f"is shorter than the calendar's longest session ({longest} minutes): servers would stop mid-class",
+                max_age,
+            )
+        return self
+
+    @model_validator(mode="after")
     def _calendar_fits_the_groups(self) -> Self:
         if not self.calendar.sessions or self.cluster.mode is not ClusterMode.EKS:
             return self
@@ -398,6 +456,13 @@ class StackSettings(StackConfig):
                     f"more than cluster.userNodes.maxPerZone {most}",
                     session.students,
                 )
+        together, when = most_at_once(self.calendar)
+        if nodes_per_zone(together, per_node, zones) > most:
+            raise KeyedError(
+                "calendar.sessions",
+                f"put {together} students online together ({when}, sessions overlapping), more than "
+                f"cluster.userNodes.maxPerZone {most} nodes in each of {zones} zones hold ({per_node} a node)",
+            )
         return self
 
     @property

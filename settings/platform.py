@@ -1,11 +1,11 @@
 """Settings of what runs on the cluster before the hub: prerequisites and the way in (ingress)."""
 
 import re
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field
 
-from settings.types import KeyedError, SettingsModel, matching
+from settings.types import SettingsModel, matching
 
 
 def _check_hostname(name: str) -> str:
@@ -138,11 +138,3 @@ class IngressSettings(SettingsModel):
             "a wildcard record for it points at this stack's load balancer."
         ),
     )
-
-    @model_validator(mode="after")
-    def _dns_needs_names(self) -> Self:
-        if self.hosted_zone_id is not None and self.hostname is None:
-            raise KeyedError("hostedZoneId", "needs hostname: the record to create is the hub's hostname")
-        if self.review_domain is not None and self.hosted_zone_id is None:
-            raise KeyedError("reviewDomain", "needs hostedZoneId: the wildcard record goes in that zone")
-        return self

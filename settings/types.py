@@ -51,7 +51,17 @@ def _check_region(region: str) -> str:
 
 
 AwsRegion = Annotated[str, AfterValidator(_check_region)]
-AwsAccountId = Annotated[str, matching(r"\d{12}", "a 12-digit AWS account ID")]
+
+
+def _check_account_id(account: str) -> str:
+    if re.fullmatch(r"\d{1,11}", account):
+        raise ValueError("is not a 12-digit AWS account ID (YAML drops the leading zeros of a bare number: quote it)")
+    if not re.fullmatch(r"\d{12}", account):
+        raise ValueError("is not a 12-digit AWS account ID")
+    return account
+
+
+AwsAccountId = Annotated[str, AfterValidator(_check_account_id)]
 AvailabilityZone = Annotated[
     str, matching(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d[a-z]", "an availability zone name like eu-west-1a")
 ]

@@ -46,6 +46,8 @@ PRODUCTION: dict[str, Any] = {
     "hub": {"auth": KEYCLOAK},
 }
 GITHUB = {"authenticator": "github", "clientId": "id", "clientSecret": "a-client-secret", "allowedGroups": ["uni"]}
+# A base whose login is GitHub's (the edits merge into its auth, so a login of another kind is a base).
+ON_GITHUB: dict[str, Any] = {**DEVELOPMENT, "hub": {"auth": GITHUB}}
 REVIEW: dict[str, Any] = {
     "tier": "review",
     "cluster": {"mode": "stack", "stack": "organization/jupyterhub-platform/test-cluster"},
@@ -196,7 +198,16 @@ MISTAKES: list[tuple[dict[str, Any], dict[str, Any], str, str]] = [
     (DEVELOPMENT, {"hub": {"storage": {**NFS, "nfsPath": "/export/../etc"}}}, "hub.storage.nfsPath", "absolute"),
     (
         DEVELOPMENT,
-        {"hub": {"storage": {"sharedFolders": [{"name": "data", "subPath": "a"}, {"name": "data", "subPath": "b"}]}}},
+        {
+            "hub": {
+                "storage": {
+                    "sharedFolders": [
+                        {"name": "data", "subPath": "a", "readOnlyGroups": ["s"]},
+                        {"name": "data", "subPath": "b", "readOnlyGroups": ["s"]},
+                    ]
+                }
+            }
+        },
         "hub.storage.sharedFolders",
         "more than once",
     ),
@@ -257,23 +268,23 @@ MISTAKES: list[tuple[dict[str, Any], dict[str, Any], str, str]] = [
     (DEVELOPMENT, {"hub": {"branding": {"accentColor": "#12345"}}}, "hub.branding.accentColor", "#rrggbb"),
     # Login
     (
-        DEVELOPMENT,
-        {"hub": {"auth": GITHUB, "groups": {"instructors": {"memoryLimit": "4G"}}}},
+        ON_GITHUB,
+        {"hub": {"groups": {"instructors": {"memoryLimit": "4G"}}}},
         "hub.groups",
         "brings none",
     ),
     (
-        DEVELOPMENT,
-        {
-            "hub": {
-                "auth": GITHUB,
-                "storage": {"sharedFolders": [{"name": "d", "subPath": "d", "readOnlyGroups": ["s"]}]},
-            }
-        },
+        ON_GITHUB,
+        {"hub": {"storage": {"sharedFolders": [{"name": "d", "subPath": "d", "readOnlyGroups": ["s"]}]}}},
         "hub.storage.sharedFolders[0]",
         "brings no groups",
     ),
-    (PRODUCTION, {"hub": {"auth": {**GITHUB, "allowedGroups": []}}}, "hub.auth.allowedGroups", "every"),
+    (
+        {**PRODUCTION, "hub": {"auth": GITHUB}},
+        {"hub": {"auth": {"allowedGroups": []}}},
+        "hub.auth.allowedGroups",
+        "every",
+    ),
     (PRODUCTION, {"hub": {"auth": {**KEYCLOAK, "allowedGroups": []}}}, "hub.auth.allowedGroups", "allowAll"),
     (
         {**PRODUCTION, "tier": "staging"},
@@ -289,7 +300,7 @@ MISTAKES: list[tuple[dict[str, Any], dict[str, Any], str, str]] = [
         "hub.auth.tokenUrl",
         "https:// URL",
     ),
-    (PRODUCTION, {"hub": {"auth": SHARED_PASSWORD}}, "hub.auth.authenticator", "not production"),
+    ({**PRODUCTION, "hub": {"auth": SHARED_PASSWORD}}, {}, "hub.auth.authenticator", "not production"),
     # Stack mode
     (REVIEW, {"cluster": {"stack": f"organization/{PROJECT}/tst"}}, "cluster.stack", "this stack itself"),
     (REVIEW, {"ingress": {"hostname": "pr-7.review.example.edu"}}, "ingress.hostname", "does not apply"),
@@ -339,7 +350,7 @@ MISTAKES: list[tuple[dict[str, Any], dict[str, Any], str, str]] = [
         "hub.extraValues.hub.db",
         "set hub.database",
     ),
-    (DEVELOPMENT, {"hub": {"extraValues": ["singleuser.profileList"]}}, "hub.extraValues", "dictionary"),
+    (DEVELOPMENT, {"hub": {"extraValues": ["singleuser.profileList"]}}, "hub.extraValues", "map of keys"),
     # What pydantic would have said in its own words
     (DEVELOPMENT, {"network": {"vpcCidr": "10.0.0.1/16"}}, "network.vpcCidr", "CIDR form"),
     (DEVELOPMENT, users("t3.2xlarge"), "cluster.userNodes.instanceTypes", "needs at least 2 entries"),
@@ -356,6 +367,163 @@ MISTAKES: list[tuple[dict[str, Any], dict[str, Any], str, str]] = [
         "needs at least 2 entries",
     ),
     (DEVELOPMENT, {"hub": {"branding": {"title": "x" * 81}}}, "hub.branding.title", "at most 80 characters"),
+    # What an independent battery of stack files found planning without a word
+    (
+        DEVELOPMENT,
+        {"hub": {"storage": {"sharedFolders": [{"name": "all", "subPath": "home", "readOnlyGroups": ["s"]}]}}},
+        "hub.storage.sharedFolders[0].subPath",
+        "every student's home",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"storage": {"sharedFolders": [{"name": "all", "subPath": "home/alice", "readOnlyGroups": ["s"]}]}}},
+        "hub.storage.sharedFolders[0].subPath",
+        "overlaps homesSubPath",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"storage": {"sharedFolders": [{"name": "data", "subPath": "data"}]}}},
+        "hub.storage.sharedFolders[0]",
+        "mounted for nobody",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"storage": {"nfsServer": "fs.example.edu", "nfsPath": "/export"}}},
+        "hub.storage.nfsServer",
+        "applies to kind nfs",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"storage": {"kind": "efs", "capacity": "20Gi"}}},
+        "hub.storage.capacity",
+        "applies to kind ebs",
+    ),
+    (
+        DEVELOPMENT,
+        {
+            "calendar": {
+                "sessions": [
+                    {"name": "a", "days": ["mon"], "start": "09:00", "end": "11:00", "students": 700},
+                    {"name": "b", "days": ["mon"], "start": "10:00", "end": "12:00", "students": 700},
+                ]
+            }
+        },
+        "calendar.sessions",
+        "1400 students online together",
+    ),
+    (
+        DEVELOPMENT,
+        {
+            "calendar": {
+                "sessions": [{"name": "a", "days": ["mon"], "start": "09:00", "end": "11:00", "students": 200}]
+            },
+            "hub": {"concurrentSpawnLimit": 50},
+        },
+        "hub.concurrentSpawnLimit",
+        "HTTP 429",
+    ),
+    (
+        DEVELOPMENT,
+        {
+            "calendar": {
+                "sessions": [{"name": "a", "days": ["mon"], "start": "09:00", "end": "12:00", "students": 20}]
+            },
+            "hub": {"maxAgeHours": 2},
+        },
+        "hub.maxAgeHours",
+        "mid-class",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"extraValues": {"singleuser": {"cloudMetadata": {"blockWithIptables": True}}}}},
+        "hub.extraValues.singleuser.cloudMetadata",
+        "metadata service",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"extraValues": {"singleuser": {"networkPolicy": {"enabled": False}}}}},
+        "hub.extraValues.singleuser.networkPolicy",
+        "network policy",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"extraValues": {"singleuser": {"uid": 0}}}},
+        "hub.extraValues.singleuser.uid",
+        "notebook user",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"extraValues": {"hub": {"containerSecurityContext": {"runAsUser": 0}}}}},
+        "hub.extraValues.hub.containerSecurityContext",
+        "security context",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"extraValues": {"hub": {"extraConfig": {"20-group-overrides": "pass"}}}}},
+        "hub.extraValues.hub.extraConfig.20-group-overrides",
+        "another name",
+    ),
+    (
+        DEVELOPMENT,
+        {
+            "hub": {
+                "extraValues": {
+                    "singleuser": {
+                        "profileList": [{"display_name": "GPU", "kubespawner_override": {"tolerations": []}}]
+                    }
+                }
+            }
+        },
+        "hub.extraValues.singleuser.profileList[0].kubespawner_override.tolerations",
+        "the platform decides",
+    ),
+    (
+        PRODUCTION,
+        {"hub": {"auth": {"callbackUrl": "https://tst.hub.example.edu/hub/oauth_callback"}}},
+        "hub.auth.callbackUrl",
+        "own hostname hub.example.edu",
+    ),
+    (
+        PRODUCTION,
+        {"hub": {"auth": {"callbackUrl": "https://hub.example.edu/oauth/callback"}}},
+        "hub.auth.callbackUrl",
+        "/hub/oauth_callback",
+    ),
+    (
+        DEVELOPMENT,
+        {"hub": {"auth": {"clientId": "jupyterhub"}}},
+        "hub.auth.clientId",
+        "does not apply to the shared-password",
+    ),
+    (ON_GITHUB, {"hub": {"auth": {"groupsClaim": "groups"}}}, "hub.auth.groupsClaim", "does not apply to the github"),
+    (
+        DEVELOPMENT,
+        {
+            "monitoring": {"enabled": True},
+            "prerequisites": {"ebsCsiDriver": {"enabled": False}},
+            "hub": {"database": {"kind": "rds"}},
+        },
+        "prerequisites.ebsCsiDriver.enabled",
+        "Prometheus",
+    ),
+    (
+        DEVELOPMENT,
+        {"monitoring": {"enabled": False, "alertEmails": ["ops@example.edu"]}},
+        "monitoring.alertEmails",
+        "monitoring off",
+    ),
+    (DEVELOPMENT, {"hub": {"storage": NFS}, "backup": {"retentionDays": 30}}, "backup", "not nfs"),
+    (DEVELOPMENT, {"prerequisites": {"traefik": {"enabled": False}}}, "prerequisites.traefik.enabled", "only way in"),
+    (DEVELOPMENT, {"cluster": {"publicAccessCidrs": ["10.0.0.0/8"]}}, "cluster.publicAccessCidrs[0]", "public range"),
+    (REVIEW, {"ingress": {"reviewDomain": "review.example.edu"}}, "ingress.reviewDomain", "cluster mode stack"),
+    (DEVELOPMENT, {"awsAccountId": "12345678901"}, "awsAccountId", "leading zeros"),
+    (DEVELOPMENT, {"monitoring": {"storageGib": "50GiB"}}, "monitoring.storageGib", "whole number"),
+    (
+        DEVELOPMENT,
+        {"hub": {"groups": {"staff": {"cpuGuarantee": 4, "cpuLimit": 2}}}},
+        "hub.groups.staff.cpuLimit",
+        "Got 2.0",
+    ),
     # What YAML does to what was written, and near misses
     (DEVELOPMENT, {"cluster": {"kubernetesVersion": 1.3}}, "cluster.kubernetesVersion", "1.30 as 1.3"),
     (DEVELOPMENT, {"cluster": {"kubernetesVersion": "1.3"}}, "cluster.kubernetesVersion", "like 1.35"),
@@ -426,3 +594,24 @@ def test_a_bad_region_stops_before_anything_else_is_asked() -> None:
         settings_from_config(PROJECT, "tst", raw)
     assert type(caught.value).__name__ == "SettingsError"
     assert "tst: aws:region: is not an AWS region" in str(caught.value)
+
+
+def test_a_key_in_a_misspelt_namespace_is_named() -> None:
+    """`jupyterhub-platfrom:hub` is read by nothing: the key itself is named, not only what is missing."""
+    problems = problems_of({**DEVELOPMENT, f"{PROJECT[:-2]}mr:tier": "development"})
+    assert problems == [
+        f"tst: {PROJECT[:-2]}mr:tier: is in namespace {PROJECT[:-2]}mr:, which nothing reads (did you mean "
+        f"{PROJECT}:? this project's keys are {PROJECT}:<key>)."
+    ]
+
+
+def test_a_kubernetes_provider_key_points_at_the_settings_that_do_it() -> None:
+    [problem] = problems_of({**DEVELOPMENT, "kubernetes:context": "kind-jupyterhub"})
+    assert problem.startswith("tst: kubernetes:context: is not read") and "cluster.context" in problem, problem
+    assert "AWS" not in problem
+
+
+def test_a_near_miss_instance_type_is_never_pointed_at_a_graviton_one() -> None:
+    """g4dn.2xlarge is closest, by spelling, to t4g.2xlarge, which the next run would refuse."""
+    [problem] = problems_of(merged_like_helm(DEVELOPMENT, users("g4dn.2xlarge", "m5.2xlarge")))
+    assert "not an instance type the platform knows" in problem and "t4g" not in problem, problem
