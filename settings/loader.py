@@ -115,6 +115,26 @@ def settings_from_config(
     return settings
 
 
+def check_secure_values(settings: StackSettings, secure_paths: Set[str]) -> None:
+    """What only the stack file shows, since Pulumi marks a whole top-level key secret when one value
+    in it is: each secret setting given as a secure value, and nothing else (`hub.auth.clientSecret`
+    in plain text beside a secure `sharedPassword` would sit in the file, and a secure `clientId`
+    would reach the chart's values in plain text). The offline plan calls this with the file's
+    `secure:` paths; raises SettingsError."""
+    secrets = set(_secret_paths(settings))
+    problems = [
+        Problem(path, f"is a secret, written in plain text: set it with `pulumi config set --secret --path '{path}'`")
+        for path in sorted(secrets - secure_paths)
+    ]
+    problems += [
+        Problem(path, "is stored as a secret, but it is not a secret setting; set it in plain text")
+        for path in sorted(secure_paths - secrets)
+        if not path.startswith(FOREIGN_KEYS)
+    ]
+    if problems:
+        raise SettingsError(settings.stack, problems)
+
+
 def _unread_key(full_key: str, project: str) -> Problem:
     """A key of another namespace than the project's, which nothing would read."""
     namespace = full_key.split(":", 1)[0]

@@ -1,6 +1,7 @@
 """Plan diffs for pull requests: what a change adds, removes and changes in a stack."""
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ def test_a_changed_setting_shows_as_the_inputs_it_changes(stack_runs: dict[str, 
     network = json.loads(values["jupyterhub-platform:cluster"])
     network["userNodes"]["maxPerZone"] = 3
     values["jupyterhub-platform:cluster"] = json.dumps(network)
-    head = records(run_program(type(config)(config.project, config.stack, values, config.secret_keys)))
+    head = records(run_program(dataclasses.replace(config, values=values)))
     change = compare(base, head)
     assert not change.added and not change.removed
     groups = {urn: keys for urn, keys in change.changed.items() if "autoscaling/group:Group" in urn}

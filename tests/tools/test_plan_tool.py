@@ -159,3 +159,36 @@ def test_review_stacks_and_the_longest_prefix_plan(run_config: RunConfig, stack:
     )
     assert run.outputs["prefix"] == stack
     assert all(r.name.startswith(f"{stack}-") for r in run.resources if r.type != "pulumi:pulumi:Stack")
+
+
+DEV_WITH_A_SECURE_PASSWORD = """
+    config:
+      jupyterhub-platform:tier: development
+      aws:region: eu-west-1
+      jupyterhub-platform:hub:
+        auth:
+          authenticator: shared-password
+          sharedPassword:
+            secure: v1:AAAABBBBCCCC
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (
+            "    databaseUrl: postgresql+psycopg2://hub:Sup3rS3cret@db.example.edu/hub\n",
+            "dev: hub.databaseUrl: is a secret, written in plain text",
+        ),
+        ("    branding:\n      title:\n        secure: v1:DDDD\n", "dev: hub.branding.title: is stored as a secret"),
+    ],
+)
+def test_the_plan_tells_a_secret_from_the_plain_values_beside_it(
+    extra: str, words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pulumi marks the whole `hub` key secret when one value in it is (its config holds secrets per
+    top-level key); only the stack file shows which value was written as `secure:`."""
+    config_dir = write_config_dir(tmp_path, "dev", DEV_WITH_A_SECURE_PASSWORD + textwrap.indent(extra, "    "))
+    assert main(["dev", "--out", str(tmp_path / "plan"), "--config-dir", str(config_dir)]) == 2
+    error = capsys.readouterr().err
+    assert words in error and "Sup3rS3cret" not in error, error

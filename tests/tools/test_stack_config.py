@@ -112,3 +112,22 @@ def test_an_unquoted_date_image_tag_is_a_settings_problem_not_a_crash(
     assert main(["lab", "--out", str(tmp_path / "plan"), "--config-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "hub.singleuserImage.tag" in err and "2026-11-16 00:00:00 +0000 UTC" in err
+
+
+@pytest.mark.parametrize(
+    ("file_text", "problem"),
+    [
+        # the keys written without `config:` above them: Pulumi reads no setting there
+        ("jupyterhub-platform:tier: development\n", "jupyterhub-platform:tier is outside `config:`"),
+        # a tab for indentation: one line saying so and where, not the parser's five
+        ("config:\n\tjupyterhub-platform:tier: development\n", "never tabs), at line 2, column 1"),
+    ],
+)
+def test_a_stack_file_pulumi_would_misread_says_why_in_one_line(tmp_path: Path, file_text: str, problem: str) -> None:
+    """Pulumi's ProjectStack has the sections config, secretsprovider, encryptedkey, encryptionsalt and
+    environment (sdk/go/common/workspace/project.go); YAML forbids tabs in indentation (YAML 1.2, 6.1)."""
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.lab.yaml").write_text(file_text)
+    with pytest.raises(StackFileError) as caught:
+        read_stack_config("lab", root=tmp_path)
+    assert problem in str(caught.value) and "\n" not in str(caught.value), caught.value

@@ -17,6 +17,8 @@ import pulumi
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_pulumi_func
 
+from settings import settings_from_config
+from settings.loader import check_secure_values
 from tools.plan.mocks import AwsLikeMocks, RecordingMonitor, Registration, SecretValue
 from tools.plan.stack_config import ROOT, RawStackConfig
 
@@ -49,7 +51,12 @@ class ProgramRun:
 
 def run_program(config: RawStackConfig, program: Path | Callable[[], object] = PROGRAM) -> ProgramRun:
     """Run `program` (a Pulumi program file, or a function that declares resources, such as one
-    component for its tests) for one stack's config; exceptions from the program propagate."""
+    component for its tests) for one stack's config; exceptions from the program propagate. The
+    platform's settings are checked first against what only the stack file shows: which values are
+    secure."""
+    if program == PROGRAM:
+        settings = settings_from_config(config.project, config.stack, config.values, config.secret_keys)
+        check_secure_values(settings, config.secure_paths)
     return contextvars.Context().run(_run, config, program)
 
 

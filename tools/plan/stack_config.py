@@ -29,6 +29,8 @@ from tools.plan.go_yaml import GoTime
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER_SECRET = "offline-plan-placeholder-secret"
+# The top-level sections of a stack file Pulumi knows (its ProjectStack): the rest it ignores.
+STACK_FILE_SECTIONS = frozenset({"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class RawStackConfig:
     values: dict[str, str]
     """Full keys (`project:key`, `aws:region`) to values as the runtime carries them."""
     secret_keys: frozenset[str]
+    secure_paths: frozenset[str] = frozenset()
+    """Where the file says `secure:`, as config paths (`hub.auth.clientSecret`): Pulumi marks only the
+    top-level key secret, so only the file tells a secret from the plain values beside it."""
 
 
 class StackFileError(Exception):
@@ -60,7 +65,14 @@ def read_stack_config(stack: str, root: Path = ROOT) -> RawStackConfig:
     if not stack_file.exists():
         known = ", ".join(stack_names(root)) or "none"
         raise StackFileError(f"{stack}: there is no {stack_file.name} (stacks with a file: {known})")
-    stack_values = _read_yaml(stack_file, empty_is_none=True).get("config") or {}
+    stack_document = _read_yaml(stack_file, empty_is_none=True)
+    outside = sorted(set(stack_document) - STACK_FILE_SECTIONS)
+    if outside:
+        raise StackFileError(
+            f"{stack_file.name}: {outside[0]} is outside `config:`, where Pulumi reads no setting "
+            "(indent the stack's keys under `config:`)"
+        )
+    stack_values = stack_document.get("config") or {}
     if not isinstance(stack_values, dict):
         raise StackFileError(f"{stack_file.name}: `config:` must be a mapping of keys to values")
     values: dict[str, str] = {}
@@ -69,9 +81,11 @@ def read_stack_config(stack: str, root: Path = ROOT) -> RawStackConfig:
     for key, entry in (project.get("config") or {}).items():
         if _full_key(name, key) not in set_by_stack:
             _put_project_value(_full_key(name, key), entry, values, secret_keys)
+    secure: set[str] = set()
     for key, entry in stack_values.items():
-        _put(_full_key(name, key), entry, values, secret_keys, where=stack_file.name)
-    return RawStackConfig(project=name, stack=stack, values=values, secret_keys=frozenset(secret_keys))
+        _put(_full_key(name, key), entry, values, secret_keys, where=stack_file.name, secure=secure)
+    secure_paths = frozenset(path.removeprefix(f"{name}:") for path in secure)
+    return RawStackConfig(name, stack, values, frozenset(secret_keys), secure_paths)
 
 
 def config_from_dict(project: str, stack: str, config: dict[str, Any]) -> RawStackConfig:
@@ -79,9 +93,11 @@ def config_from_dict(project: str, stack: str, config: dict[str, Any]) -> RawSta
     decoded it (for tests)."""
     values: dict[str, str] = {}
     secret_keys: set[str] = set()
+    secure: set[str] = set()
     for key, entry in config.items():
-        _put(_full_key(project, key), entry, values, secret_keys, where="config")
-    return RawStackConfig(project=project, stack=stack, values=values, secret_keys=frozenset(secret_keys))
+        _put(_full_key(project, key), entry, values, secret_keys, where="config", secure=secure)
+    secure_paths = frozenset(path.removeprefix(f"{project}:") for path in secure)
+    return RawStackConfig(project, stack, values, frozenset(secret_keys), secure_paths)
 
 
 def _full_key(project: str, key: str) -> str:
@@ -93,20 +109,20 @@ def _is_secure(node: Any) -> bool:
     return isinstance(node, dict) and list(node) == ["secure"] and isinstance(node["secure"], str)
 
 
-def _with_placeholders(node: Any, key: str, where: str) -> tuple[Any, bool]:
-    """`node` with every secure value replaced by the placeholder, and whether there was one. Refuses
-    on the way a number JSON has no text for, which Pulumi cannot store."""
+def _with_placeholders(node: Any, key: str, where: str) -> tuple[Any, list[str]]:
+    """`node` with every secure value replaced by the placeholder, and the keys of those there were.
+    Refuses on the way a number JSON has no text for, which Pulumi cannot store."""
     if _is_secure(node):
-        return PLACEHOLDER_SECRET, True
+        return PLACEHOLDER_SECRET, [key]
     if isinstance(node, dict):
         items = {k: _with_placeholders(child, f"{key}.{k}", where) for k, child in node.items()}
-        return {k: item for k, (item, _) in items.items()}, any(found for _, found in items.values())
+        return {k: item for k, (item, _) in items.items()}, [path for _, paths in items.values() for path in paths]
     if isinstance(node, list):
         entries = [_with_placeholders(child, f"{key}[{i}]", where) for i, child in enumerate(node)]
-        return [item for item, _ in entries], any(found for _, found in entries)
+        return [item for item, _ in entries], [path for _, paths in entries for path in paths]
     if isinstance(node, float) and not math.isfinite(node):
         raise StackFileError(f"{where}: {key}: {_yaml_spelling(node)} is not a number Pulumi can store; quote it")
-    return node, False
+    return node, []
 
 
 def _require_string_keys(node: Any, where: str, path: str = "") -> None:
@@ -127,9 +143,14 @@ def _yaml_spelling(number: float) -> str:
     return ".nan" if math.isnan(number) else ("-.inf" if number < 0 else ".inf")
 
 
-def _put(key: str, entry: Any, values: dict[str, str], secret_keys: set[str], where: str) -> None:
+def _put(
+    key: str, entry: Any, values: dict[str, str], secret_keys: set[str], *, where: str, secure: set[str] | None = None
+) -> None:
     """A stack file's value: the string Pulumi's `MarshalString` makes of it."""
-    value, found_secret = _with_placeholders(entry, key, where)
+    value, secure_keys = _with_placeholders(entry, key, where)
+    found_secret = bool(secure_keys)
+    if secure is not None:
+        secure.update(secure_keys)
     if value is None:
         values[key] = ""  # a null node leaves Pulumi's config value at its zero value
     elif isinstance(value, str):
@@ -149,7 +170,8 @@ def _put_project_value(key: str, entry: Any, values: dict[str, str], secret_keys
         entry = entry.get("default") if entry.get("default") is not None else entry.get("value")
     if entry is None:
         return
-    value, found_secret = _with_placeholders(entry, key, "Pulumi.yaml")
+    value, secure_keys = _with_placeholders(entry, key, "Pulumi.yaml")
+    found_secret = bool(secure_keys)
     # createConfigValue: strings, integers and booleans as Go's `%v` prints them, anything else as
     # JSON, which writes a time in RFC 3339; the program then gets a JSON string's text unquoted.
     if isinstance(value, str):
@@ -202,11 +224,23 @@ def _go_json_float(number: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _one_line(yaml_error: str) -> str:
+    """A YAML parser's several lines as one: what it found, and where (`line 2, column 1`); a tab is
+    the usual culprit, which YAML never takes for indentation."""
+    lines = [line.strip() for line in yaml_error.splitlines() if line.strip() and line.strip() != "^"]
+    where = next((line.split(", ", 1)[1].rstrip(":") for line in lines if line.startswith("in ")), "")
+    what = next((line for line in lines if line.startswith("found")), lines[0] if lines else yaml_error)
+    hint = " (YAML indents with spaces, never tabs)" if "'\\t'" in what else ""
+    return f"{what}{hint}" + (f", at {where}" if where else "")
+
+
 def _read_yaml(path: Path, *, empty_is_none: bool = False) -> dict[str, Any]:
     try:
         loaded = go_yaml.load(path.read_text())
-    except (OSError, go_yaml.GoYamlError) as error:
+    except OSError as error:
         raise StackFileError(f"cannot read {path.name}: {error}") from error
+    except go_yaml.GoYamlError as error:
+        raise StackFileError(f"cannot read {path.name}: {_one_line(str(error))}") from error
     if loaded is None and empty_is_none:
         return {}  # Pulumi reads an empty stack file as a stack without config
     if not isinstance(loaded, dict):
