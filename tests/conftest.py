@@ -11,17 +11,14 @@ from tests.hub import load_hub_config, write_hub_files
 from tests.support import (
     BASE_CONFIG,
     PROJECT,
-    RELEASE,
     STACKS,
     TYPE_CHECK,
     HubFor,
     RunConfig,
-    chart_of,
     kubernetes_version,
     start_type_check,
-    unwrap,
 )
-from tools.plan.charts import render
+from tools.plan.charts import RELEASE, chart_of, render, revealed
 from tools.plan.program import ProgramRun, run_program
 from tools.plan.stack_config import config_from_dict, read_stack_config
 
@@ -52,7 +49,7 @@ def rendered_releases(stack_runs: dict[str, ProgramRun]) -> dict[tuple[str, str]
                 chart_of(release),
                 release=release.inputs["name"],
                 namespace=release.inputs["namespace"],
-                values=unwrap(release.inputs.get("values", {})),
+                values=revealed(release.inputs.get("values", {})),
                 kube_version=f"{kubernetes_version(stack)}.0",
             )
     return out
@@ -70,7 +67,7 @@ def hub_for(tmp_path: Path) -> HubFor:
             chart_of(release),
             release=release.inputs["name"],
             namespace=release.inputs["namespace"],
-            values=unwrap(release.inputs["values"]),
+            values=revealed(release.inputs["values"]),
             kube_version=f"{version}.0",
         )
         folder = tmp_path / run.stack

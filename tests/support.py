@@ -17,9 +17,8 @@ from typing import IO, Any
 import pytest
 from traitlets.config import Config
 
-from charts import ALL_CHARTS, Chart
 from settings import SettingsError, StackSettings, settings_from_config
-from tools.plan.mocks import Registration, SecretValue
+from tools.plan.mocks import Registration
 from tools.plan.program import ProgramRun
 from tools.plan.stack_config import ROOT, project_name, read_stack_config, stack_names
 
@@ -55,26 +54,6 @@ def tags_of(resource: Registration) -> dict[str, str]:
     if isinstance(tags, list):
         return {t["key"]: t["value"] for t in tags}
     return dict(tags)
-
-
-RELEASE = "kubernetes:helm.sh/v3:Release"
-
-
-def chart_of(release: Registration) -> Chart:
-    reference, version = release.inputs["chart"], release.inputs["version"]
-    matches = [c for c in ALL_CHARTS if reference in (c.name, c.repository) and c.version == version]
-    assert matches, f"{release.name}: {reference} {version} is not a pinned chart"
-    return matches[0]
-
-
-def unwrap(value: Any) -> Any:
-    if isinstance(value, SecretValue):
-        return unwrap(value.value)
-    if isinstance(value, dict):
-        return {k: unwrap(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap(v) for v in value]
-    return value
 
 
 def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:

@@ -11,8 +11,8 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from tests.support import RELEASE, STACKS, chart_of, kubernetes_version
-from tools.plan.charts import custom_kinds
+from tests.support import STACKS, kubernetes_version
+from tools.plan.charts import RELEASE, chart_of, custom_kinds
 from tools.plan.program import ProgramRun
 
 # Names a chart builds around the release name rather than after it, by (kind, start): the prefix

@@ -45,7 +45,8 @@ import pytest
 from traitlets.config import Config
 
 from tests.hub import load_hub_config, pod_for, write_hub_files
-from tests.support import RELEASE, STACKS, selects, unwrap
+from tests.support import STACKS, selects
+from tools.plan.charts import RELEASE, revealed
 from tools.plan.program import ProgramRun
 
 Manifest = dict[str, Any]
@@ -692,7 +693,7 @@ def test_students_cannot_reach_the_metadata_service_and_need_no_privileged_init_
     - on EKS, every node requires IMDSv2 with a hop limit of 1 (test_cluster.py checks the launch
       templates too): a pod's token request is one hop further and gets no answer.
     """
-    values = unwrap(hub_release(stack_runs[stack]).inputs["values"])
+    values = revealed(hub_release(stack_runs[stack]).inputs["values"])
     assert values["singleuser"]["cloudMetadata"]["blockWithIptables"] is False
     for container in [
         *hub_configs[stack].KubeSpawner.init_containers,

@@ -35,7 +35,8 @@ from charts.dashboards import NAMES
 from charts.monitoring import PROMETHEUS_DATASOURCE, PROMETHEUS_SECRETS
 from contracts import DEDICATED_TAINT, USER_NODE_TAINTS
 from tests.hub import load_hub_config, write_hub_files
-from tests.support import RELEASE, selects, unwrap
+from tests.support import selects
+from tools.plan.charts import RELEASE, revealed
 from tools.plan.program import ProgramRun
 
 Objects = dict[tuple[str, str], list[dict[str, Any]]]
@@ -104,8 +105,8 @@ def test_prometheus_scrapes_the_hub_with_a_token_only_for_metrics(
     # ... and that Secret holds the very token the hub's `prometheus` service has
     token_secret = run.named("prod-monitoring-hub-metrics-secret")
     hub_secret = run.named("prod-jupyterhub-secrets")
-    token = unwrap(token_secret.inputs["stringData"])[match.group(2)]
-    assert unwrap(hub_secret.inputs["stringData"])["metrics-token"] == token
+    token = revealed(token_secret.inputs["stringData"])[match.group(2)]
+    assert revealed(hub_secret.inputs["stringData"])["metrics-token"] == token
     # the job keeps the hub's Service and port, as the z2jh chart renders them
     hub_objects = rendered_releases[("prod", "prod-jupyterhub-release")]
     service = only(hub_objects, "Service", "prod-hub")
@@ -122,7 +123,7 @@ def test_prometheus_scrapes_the_hub_with_a_token_only_for_metrics(
     )
     [service_config] = [s for s in config.JupyterHub.services if s["name"] == "prometheus"]
     assert service_config["api_token"] == token
-    roles = unwrap(next(r for r in run.by_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "jupyterhub")
+    roles = revealed(next(r for r in run.by_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "jupyterhub")
                    .inputs["values"])["hub"]["loadRoles"]  # fmt: skip
     assert roles["prometheus"] == {"services": ["prometheus"], "scopes": ["read:metrics"]}
 

@@ -12,7 +12,8 @@ import json
 from typing import Any
 
 from components.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
-from tests.support import BASE_CONFIG, PROJECT, unwrap
+from tests.support import BASE_CONFIG, PROJECT
+from tools.plan.charts import revealed
 from tools.plan.program import ProgramRun, run_program
 from tools.plan.stack_config import config_from_dict
 
@@ -37,7 +38,7 @@ def _identity(**overrides: Any) -> ProgramRun:
 def test_the_role_trusts_only_the_pod_identity_agent_for_its_service_account() -> None:
     run = _identity()
     [role] = run.by_type("aws:iam/role:Role")
-    [statement] = json.loads(unwrap(role.inputs["assumeRolePolicy"]))["Statement"]
+    [statement] = json.loads(revealed(role.inputs["assumeRolePolicy"]))["Statement"]
     assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
     assert statement["Condition"]["StringEquals"] == {

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.support import RELEASE, STACKS
+from tests.support import STACKS
 from tools.ops.healthcheck import HealthCheck
+from tools.plan.charts import RELEASE
 from tools.plan.program import ProgramRun
 
 NLB = "service.beta.kubernetes.io/aws-load-balancer"

@@ -13,7 +13,8 @@ import json
 import pytest
 import yaml
 
-from tests.support import BASE_CONFIG, PROJECT, RunConfig, unwrap
+from tests.support import BASE_CONFIG, PROJECT, RunConfig
+from tools.plan.charts import revealed
 from tools.plan.mocks import Registration
 from tools.plan.program import ProgramRun, run_program
 from tools.plan.stack_config import ROOT, config_from_dict
@@ -117,5 +118,5 @@ def test_a_local_cluster_runs_monitoring_without_aws() -> None:
     [release] = [
         r for r in run.by_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "kube-prometheus-stack"
     ]
-    assert "sns_configs" not in json.dumps(unwrap(release.inputs["values"]))
+    assert "sns_configs" not in json.dumps(revealed(release.inputs["values"]))
     assert not [r for r in run.resources if r.type.startswith("aws:")]

@@ -15,7 +15,8 @@ import pytest
 
 from components.home_filesystem import transition_to_ia
 from settings.hub import EfsSettings
-from tests.support import BASE_CONFIG, RunConfig, unwrap
+from tests.support import BASE_CONFIG, RunConfig
+from tools.plan.charts import revealed
 from tools.plan.mocks import SecretValue
 from tools.plan.program import ProgramRun
 from tools.plan.render import render_summary, resource_records
@@ -28,7 +29,7 @@ EFS_TRANSITIONS_TO_IA = {
 
 def hub_values(run: ProgramRun) -> dict[str, Any]:
     [release] = [r for r in run.by_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "jupyterhub"]
-    values: dict[str, Any] = unwrap(release.inputs["values"])
+    values: dict[str, Any] = revealed(release.inputs["values"])
     return values
 
 
@@ -95,14 +96,14 @@ def test_the_hub_reaches_its_database_only_through_its_secret(stack: str, stack_
     secret = run.named(f"{stack}-jupyterhub-secrets")
     string_data = secret.inputs["stringData"]
     assert isinstance(string_data, SecretValue)  # the whole Secret's data is a Pulumi secret
-    url = unwrap(string_data)["database-url"]
+    url = revealed(string_data)["database-url"]
     [instance] = run.by_type("aws:rds/instance:Instance")
     assert url.startswith("postgresql+psycopg2://jupyterhub:") and url.endswith("?sslmode=require")
     # the password is generated, and never written in the plan
     password = run.named(f"{stack}-hub-db-password")
     assert isinstance(instance.inputs["password"], SecretValue)
     plan = json.dumps(resource_records(run))
-    assert unwrap(instance.inputs["password"]) not in plan and password.inputs["length"] >= 32
+    assert revealed(instance.inputs["password"]) not in plan and password.inputs["length"] >= 32
 
 
 @pytest.mark.parametrize("stack", ["tst", "prod"])

@@ -192,3 +192,25 @@ def test_the_plan_tells_a_secret_from_the_plain_values_beside_it(
     assert main(["dev", "--out", str(tmp_path / "plan"), "--config-dir", str(config_dir)]) == 2
     error = capsys.readouterr().err
     assert words in error and "Sup3rS3cret" not in error, error
+
+
+def test_values_a_chart_s_schema_refuses_stop_the_plan_as_helm_would_stop_pulumi_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """z2jh 4.4.0's values.schema.json has `additionalProperties: false` under singleuser; Helm checks
+    the values against it before it renders (helm's chartutil.ValidateAgainstSchema)."""
+    extra = "    extraValues:\n      singleuser:\n        extraEnvs:\n          COURSE: med101\n"
+    config_dir = write_config_dir(tmp_path, "dev", DEV_WITH_A_SECURE_PASSWORD + textwrap.indent(extra, "    "))
+    assert main(["dev", "--out", str(tmp_path / "plan"), "--config-dir", str(config_dir)]) == 2
+    assert capsys.readouterr().err == (
+        "dev: dev-jupyterhub: the chart's schema refuses its values: "
+        "at '/singleuser': additional properties 'extraEnvs' not allowed\n"
+    )
+
+
+def test_without_the_chart_archives_the_plan_says_what_it_did_not_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CHART_ARCHIVES", str(tmp_path / "no-charts"))
+    assert main(["dev", "--out", str(tmp_path / "plan")]) == 0
+    assert "not checked against the charts' schemas" in capsys.readouterr().out

@@ -22,6 +22,8 @@ import yaml
 from helm_python import _native
 
 from charts import ALL_CHARTS, Chart
+from tools.plan.mocks import Registration, SecretValue
+from tools.plan.program import ProgramRun
 from tools.plan.stack_config import ROOT
 
 ARCHIVES_VARIABLE = "CHART_ARCHIVES"
@@ -55,6 +57,45 @@ def archive_path(chart: Chart) -> Path:
             f"{ARCHIVES_VARIABLE} to a folder that holds {chart.archive}"
         )
     return path
+
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def chart_of(release: Registration) -> Chart:
+    """The pinned chart a planned Helm release installs."""
+    reference, version = release.inputs["chart"], release.inputs["version"]
+    matches = [c for c in ALL_CHARTS if reference in (c.name, c.repository) and c.version == version]
+    if not matches:
+        raise ValueError(f"{release.name}: {reference} {version} is not a pinned chart (charts/__init__.py)")
+    return matches[0]
+
+
+def revealed(value: Any) -> Any:
+    """A planned input with its secrets' placeholders in place (for Helm, never for a file)."""
+    if isinstance(value, SecretValue):
+        return revealed(value.value)
+    if isinstance(value, dict):
+        return {k: revealed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [revealed(v) for v in value]
+    return value
+
+
+def schema_problems(run: ProgramRun) -> list[str]:
+    """Each planned release's values against its pinned chart's values.schema.json, as Helm checks
+    them at `pulumi up` (z2jh's refuses unknown keys, such as a misspelt one in hub.extraValues)."""
+    problems = []
+    for release in run.by_type(RELEASE):
+        with helm.Chart.load(archive_path(chart_of(release))) as loaded:
+            try:
+                loaded.validate_schema(revealed(release.inputs["values"]))
+            except helm.HelmError as error:
+                # Helm's text: the chart's name, then one `- at '<path>': <what>` line a problem
+                why = "; ".join(line.strip(" -") for line in str(error).splitlines()[1:] if line.strip())
+                name = release.inputs["name"]
+                problems.append(f"{run.stack}: {name}: the chart's schema refuses its values: {why or error}")
+    return problems
 
 
 def render(

@@ -27,6 +27,7 @@ from settings.calendar import session_lines
 from settings.capacity import stack_capacity
 from settings.cluster import ClusterMode
 from settings.resilience import zone_line
+from tools.plan.charts import MissingChartArchiveError, schema_problems
 from tools.plan.mocks import Registration, SecretValue
 from tools.plan.program import ProgramRun, run_program
 from tools.plan.stack_config import ROOT, StackFileError, read_stack_config
@@ -163,11 +164,20 @@ def main(argv: list[str] | None = None, echo: Callable[[str], None] = print) -> 
     except (SettingsError, StackFileError, MissingDashboardsError) as error:
         print(error, file=sys.stderr)
         return 2
+    try:
+        refused = schema_problems(run)
+    except MissingChartArchiveError as error:
+        refused, unchecked = [], f"\nChart values not checked against the charts' schemas: {error}"
+    else:
+        unchecked = ""
+    if refused:
+        print("\n".join(refused), file=sys.stderr)
+        return 2
     echo(f"Offline plan of stack {run.stack} (project {run.project}); mocks, no cloud access\n")
     echo(render_tree(run))
     echo(render_summary(run))
     resources, outputs = write_plan(run, args.out)
-    echo(f"\nWrote {resources} and {outputs}")
+    echo(f"\nWrote {resources} and {outputs}{unchecked}")
     return 0
 
 
