@@ -107,7 +107,8 @@ class Network(pulumi.ComponentResource):
         if len(usable) < wanted:
             problem = Problem(
                 "network.availabilityZoneCount",
-                f"the region has only {len(usable)} zones EKS can use ({', '.join(usable)})",
+                f"the region has only {len(usable)} zones EKS can use ({', '.join(usable)}), and the platform "
+                "spreads over at least 3: pick a region (aws:region) with 3 or more",
                 str(wanted),
             )
             raise SettingsError(args.stack, [problem])

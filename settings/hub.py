@@ -613,6 +613,14 @@ class HubSettings(SettingsModel):
         return self
 
     @model_validator(mode="after")
+    def _one_default_image(self) -> Self:
+        if self.resources.image is not None:
+            raise KeyedError(
+                "resources.image", "is for groups only: everyone's image is hub.singleuserImage", self.resources.image
+            )
+        return self
+
+    @model_validator(mode="after")
     def _groups_come_from_the_login(self) -> Self:
         # JupyterHub's groups come from the identity provider's groups claim; a GitHub login here
         # brings none (organizations only decide who may log in), so these would match nobody.

@@ -249,6 +249,10 @@ class StackConfig(SettingsModel):
                 "is off, but monitoring keeps Prometheus' data on an EBS volume: switch monitoring off or keep it",
                 False,
             )
+        if self.budget.monthly_usd is not None and not monitoring.alert_emails:
+            raise KeyedError(
+                "budget.monthlyUsd", "tells nobody: its notices go to monitoring.alertEmails, which names no one"
+            )
         if "backup" in self.model_fields_set and self.home_storage_kind not in ("efs", "ebs"):
             raise KeyedError(
                 "backup", f"backs up homes on efs or ebs, not {self.home_storage_kind}: back that storage up yourself"

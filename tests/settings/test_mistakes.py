@@ -524,6 +524,13 @@ MISTAKES: list[tuple[dict[str, Any], dict[str, Any], str, str]] = [
         "hub.groups.staff.cpuLimit",
         "Got 2.0",
     ),
+    (DEVELOPMENT, {"budget": {"monthlyUsd": 500}}, "budget.monthlyUsd", "tells nobody"),
+    (
+        DEVELOPMENT,
+        {"hub": {"resources": {"image": "quay.io/jupyter/r-notebook:2026-11-16"}}},
+        "hub.resources.image",
+        "groups only",
+    ),
     # What YAML does to what was written, and near misses
     (DEVELOPMENT, {"cluster": {"kubernetesVersion": 1.3}}, "cluster.kubernetesVersion", "1.30 as 1.3"),
     (DEVELOPMENT, {"cluster": {"kubernetesVersion": "1.3"}}, "cluster.kubernetesVersion", "like 1.35"),

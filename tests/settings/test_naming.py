@@ -86,7 +86,7 @@ def test_the_longest_prefix_fits_every_physical_name_the_program_builds(run_conf
             "aws:region": "ap-southeast-2",
             "network": {"availabilityZoneCount": 3},
             "hub": hub,
-            "monitoring": {"enabled": True},
+            "monitoring": {"enabled": True, "alertEmails": ["ops@example.edu"]},
             "budget": {"monthlyUsd": 500},
         },
         stack=prefix,
