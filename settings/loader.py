@@ -123,7 +123,11 @@ def check_secure_values(settings: StackSettings, secure_paths: Set[str]) -> None
     `secure:` paths; raises SettingsError."""
     secrets = set(_secret_paths(settings))
     problems = [
-        Problem(path, f"is a secret, written in plain text: set it with `pulumi config set --secret --path '{path}'`")
+        Problem(
+            path,
+            "is a secret, written in plain text: set it with "
+            f"`pulumi config set --secret --path '{settings.project}:{path}' ...`",
+        )
         for path in sorted(secrets - secure_paths)
     ]
     problems += [
