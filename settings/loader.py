@@ -24,9 +24,6 @@ from settings.types import KeyedError
 
 # Keys of other namespaces that the program reads, by the alias of the field they feed.
 FOREIGN_KEYS = ("aws:region",)
-# The namespaces of the providers the program builds itself ("aws:", "kubernetes:"): their other
-# keys would be ignored, so they are errors (an `aws:profile` that silently does nothing deploys
-# with the wrong account), as is a key of any namespace but Pulumi's own.
 # Fields that come from Pulumi itself, not from config.
 _FROM_PULUMI = ("project", "stack")
 _SHOWN_VALUE_LENGTH = 80
@@ -140,7 +137,9 @@ def check_secure_values(settings: StackSettings, secure_paths: Set[str]) -> None
 
 
 def _unread_key(full_key: str, project: str) -> Problem:
-    """A key of another namespace than the project's, which nothing would read."""
+    """A key of another namespace than the project's, which nothing would read: an error, since a key
+    that silently does nothing is the 3 a.m. kind of bug (an `aws:profile` deploys with the wrong
+    account: the program builds its own AWS and Kubernetes providers)."""
     namespace = full_key.split(":", 1)[0]
     if namespace == "aws":
         return Problem(
