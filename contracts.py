@@ -4,12 +4,20 @@ Invariant guarded here: what one side writes and the other reads is the same str
 both import it from here: node labels and taints (the nodes register them, z2jh, Traefik and
 the controllers schedule by them), the tags the autoscaler discovers groups by and the
 termination handler drains by, the placeholders' priority, and the banner that tells a
-non-production hub from production, and the NFS export the state layer hands the hub.
+non-production hub from production, the NFS export the state layer hands the hub, and where the
+repository keeps the files the hub is built from.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulumi
+
+# The repository's own files the hub is built from: the settings check them (a logo that exists,
+# an extraConfig key that is not the platform's), the chart values carry them.
+REPOSITORY = Path(__file__).resolve().parent
+HUB_CONFIG_DIR = REPOSITORY / "hub_config"
+BRANDING_DIR = REPOSITORY / "branding"
 
 # The labels and taint z2jh schedules by (its scheduling.corePods / userPods values).
 NODE_PURPOSE_LABEL = "hub.jupyter.org/node-purpose"

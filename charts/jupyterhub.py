@@ -14,7 +14,10 @@ from typing import Any
 from charts.hardening import RESTRICTED_CONTAINER, resources
 from charts.user_scheduler import scheduler_image_tag
 from contracts import (
+    BRANDING_DIR,
+    HUB_CONFIG_DIR,
     PROMETHEUS_POD_LABELS,
+    REPOSITORY,
     TRAEFIK_POD_LABELS,
     USER_PLACEHOLDER_PRIORITY,
     ZONE_KEY,
@@ -28,8 +31,6 @@ from settings.resilience import (
     ROUTE_CHECK_INTERVAL_SECONDS,
 )
 
-HUB_CONFIG_DIR = Path(__file__).resolve().parent.parent / "hub_config"
-BRANDING_DIR = Path(__file__).resolve().parent.parent / "branding"
 TEMPLATES_PATH = "/usr/local/etc/jupyterhub/templates"
 LOGO_DIR = "/usr/local/etc/jupyterhub/branding"
 
@@ -539,7 +540,7 @@ def _branding_files(options: JupyterHubOptions) -> dict[str, Any]:
     if logo is not None:
         files["logo"] = {
             "mountPath": f"{LOGO_DIR}/{Path(logo).name}",
-            "binaryData": _base64(BRANDING_DIR.parent / logo),
+            "binaryData": _base64(REPOSITORY / logo),
         }
     return files
 

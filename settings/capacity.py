@@ -105,15 +105,17 @@ def user_node_daemons(settings: "StackSettings") -> tuple[str, ...]:
     return tuple(daemons)
 
 
-def stack_capacity(settings: "StackSettings") -> NodeCapacity:
-    """Students per user node of an `eks` stack, at its default resources and storage."""
+def stack_capacity(
+    settings: "StackSettings", memory_guarantee: str | None = None, cpu_guarantee: float | None = None
+) -> NodeCapacity:
+    """Students per user node of an `eks` stack, at its default resources (or at these guarantees,
+    a group's) and with its storage."""
     resources = settings.hub.resources
-    assert resources.memory_guarantee is not None and resources.cpu_guarantee is not None  # defaults are set
     attach_limit = settings.ebs_volume_attach_limit if settings.home_storage_kind == "ebs" else None
     return students_per_node(
         INSTANCE_TYPES[settings.cluster.user_nodes.instance_types[0]],
-        memory_guarantee=quantity_bytes(resources.memory_guarantee),
-        cpu_guarantee=resources.cpu_guarantee,
+        memory_guarantee=quantity_bytes(memory_guarantee or resources.memory_guarantee),
+        cpu_guarantee=cpu_guarantee or resources.cpu_guarantee,
         daemon_pods=len(user_node_daemons(settings)),
         volume_attach_limit=attach_limit,
     )

@@ -2,13 +2,13 @@
 
 import re
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic.alias_generators import to_camel
 
+from contracts import HUB_CONFIG_DIR, REPOSITORY
 from settings.types import KeyedError, SettingsModel, matching
 
 # Memory sizes as JupyterHub reads them (its ByteSpecification): K, M, G and T are powers of
@@ -293,7 +293,14 @@ class EfsSettings(SettingsModel):
 
 
 # Storage keys that only one kind reads (a key for another kind would be ignored without a word).
-_STORAGE_KEYS = {"nfs_server": ("nfs",), "nfs_path": ("nfs",), "host_path": ("host-path",), "capacity": ("ebs",)}
+# (None: the kind left out, which is efs on a cluster of the stack's own.)
+_STORAGE_KEYS: dict[str, tuple[StorageKind | None, ...]] = {
+    "nfs_server": ("nfs",),
+    "nfs_path": ("nfs",),
+    "host_path": ("host-path",),
+    "capacity": ("ebs",),
+    "efs": ("efs", None),
+}
 
 
 def _nested(path: str, other: str) -> bool:
@@ -342,7 +349,8 @@ class StorageSettings(SettingsModel):
         for key, kinds in _STORAGE_KEYS.items():
             if key in self.model_fields_set and self.kind not in kinds:
                 raise KeyedError(
-                    to_camel(key), f"applies to kind {' or '.join(kinds)}, not {self.kind or 'the default'}"
+                    to_camel(key),
+                    f"applies to kind {' or '.join(filter(None, kinds))}, not {self.kind or 'the default'}",
                 )
         for index, folder in enumerate(self.shared_folders):
             if _nested(folder.sub_path, self.homes_sub_path):
@@ -362,8 +370,6 @@ class StorageSettings(SettingsModel):
                 "sharedFolders",
                 f"names {', '.join(repeated)} more than once: each folder is mounted at sharedMountPath/<name>",
             )
-        if "efs" in self.model_fields_set and self.kind not in ("efs", None):
-            raise KeyedError("efs", f"applies to kind efs, not {self.kind}")
         return self
 
 
@@ -400,9 +406,6 @@ class DatabaseSettings(SettingsModel):
 class Image(SettingsModel):
     name: ImageName = Field(description="Image name without the tag.")
     tag: ImageTag = Field(description="Image tag; CI sets it per commit (see the README).")
-
-
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def _check_logo(path: str) -> str:
@@ -485,7 +488,7 @@ _GUARDED_OVERRIDES = (
     "pod_security_context",
 )
 # The platform's own hub.extraConfig snippets, by key (hub_config/<key>.py).
-_PLATFORM_SNIPPETS = {path.stem for path in (REPOSITORY / "hub_config").glob("*.py")}
+_PLATFORM_SNIPPETS = {path.stem for path in HUB_CONFIG_DIR.glob("*.py")}
 
 
 def _guarded_paths(values: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:

@@ -27,12 +27,9 @@ from settings.capacity import (
     allocatable_memory,
     ebs_volume_attach_limit,
     stack_capacity,
-    students_per_node,
-    user_node_daemons,
 )
 from settings.cluster import ClusterMode, ClusterSettings
-from settings.hub import OAUTH, SHARED_FILESYSTEMS, Authenticator, HubSettings, StorageKind, quantity_bytes
-from settings.instance_types import INSTANCE_TYPES
+from settings.hub import OAUTH, SHARED_FILESYSTEMS, Authenticator, HubSettings, StorageKind
 from settings.naming import prefix_problems, prefixed
 from settings.network import NetworkSettings
 from settings.operations import BackupSettings, BudgetSettings, MonitoringSettings
@@ -235,37 +232,6 @@ class StackConfig(SettingsModel):
         return self
 
     @model_validator(mode="after")
-    def _operations_have_what_they_watch(self) -> Self:
-        monitoring, mode = self.monitoring, self.cluster.mode
-        monitored = (
-            monitoring.enabled if monitoring.enabled is not None else policy_for(self.tier).monitoring_by_default
-        )
-        told = sorted({"alert_emails", "chat_webhook_url", "homes_alarm_gib"} & monitoring.model_fields_set)
-        if told and not monitored and mode is ClusterMode.EKS:
-            raise KeyedError(f"monitoring.{to_camel(told[0])}", "does nothing with monitoring off (monitoring.enabled)")
-        if monitored and mode is ClusterMode.EKS and not self.prerequisites.ebs_csi_driver.enabled:
-            raise KeyedError(
-                "prerequisites.ebsCsiDriver.enabled",
-                "is off, but monitoring keeps Prometheus' data on an EBS volume: switch monitoring off or keep it",
-                False,
-            )
-        if self.budget.monthly_usd is not None and not monitoring.alert_emails:
-            raise KeyedError(
-                "budget.monthlyUsd", "tells nobody: its notices go to monitoring.alertEmails, which names no one"
-            )
-        if "backup" in self.model_fields_set and self.home_storage_kind not in ("efs", "ebs"):
-            raise KeyedError(
-                "backup", f"backs up homes on efs or ebs, not {self.home_storage_kind}: back that storage up yourself"
-            )
-        if mode is ClusterMode.EKS and not self.prerequisites.traefik.enabled:
-            raise KeyedError(
-                "prerequisites.traefik.enabled",
-                "is off, but in mode eks Traefik is the hub's only way in (its IngressClass and load balancer)",
-                False,
-            )
-        return self
-
-    @model_validator(mode="after")
     def _aws_operations_only_for_eks(self) -> Self:
         for key in ("backup", "budget", "calendar"):
             if key in self.model_fields_set and self.cluster.mode is not ClusterMode.EKS:
@@ -400,24 +366,46 @@ class StackSettings(StackConfig):
         return self
 
     @model_validator(mode="after")
+    def _operations_have_what_they_watch(self) -> Self:
+        monitoring, mode = self.monitoring, self.cluster.mode
+        monitored = self.monitoring_enabled
+        told = sorted({"alert_emails", "chat_webhook_url", "homes_alarm_gib"} & monitoring.model_fields_set)
+        if told and not monitored and mode is ClusterMode.EKS:
+            raise KeyedError(f"monitoring.{to_camel(told[0])}", "does nothing with monitoring off (monitoring.enabled)")
+        if monitored and mode is ClusterMode.EKS and not self.prerequisites.ebs_csi_driver.enabled:
+            raise KeyedError(
+                "prerequisites.ebsCsiDriver.enabled",
+                "is off, but monitoring keeps Prometheus' data on an EBS volume: switch monitoring off or keep it",
+                False,
+            )
+        if self.budget.monthly_usd is not None and not monitoring.alert_emails:
+            raise KeyedError(
+                "budget.monthlyUsd", "tells nobody: its notices go to monitoring.alertEmails, which names no one"
+            )
+        if "backup" in self.model_fields_set and self.home_storage_kind not in ("efs", "ebs"):
+            raise KeyedError(
+                "backup", f"backs up homes on efs or ebs, not {self.home_storage_kind}: back that storage up yourself"
+            )
+        if mode is ClusterMode.EKS and not self.prerequisites.traefik.enabled:
+            raise KeyedError(
+                "prerequisites.traefik.enabled",
+                "is off, but in mode eks Traefik is the hub's only way in (its IngressClass and load balancer)",
+                False,
+            )
+        return self
+
+    @model_validator(mode="after")
     def _a_user_node_holds_a_student(self) -> Self:
         if self.cluster.mode is not ClusterMode.EKS:
             return self
-        resources = self.hub.resources
-        node = INSTANCE_TYPES[self.cluster.user_nodes.instance_types[0]]
-        daemon_pods = len(user_node_daemons(self))
-        wanted = {"resources": (resources.memory_guarantee, resources.cpu_guarantee)}
-        for name, group in sorted(self.hub.groups.items()):
-            wanted[f"groups.{name}"] = (
-                group.memory_guarantee or resources.memory_guarantee,
-                group.cpu_guarantee or resources.cpu_guarantee,
-            )
-        for key, (memory, cpu) in wanted.items():
-            fits = students_per_node(
-                node, memory_guarantee=quantity_bytes(memory), cpu_guarantee=cpu, daemon_pods=daemon_pods
-            )
+        everyone = [("resources", self.hub.resources)]
+        for key, wanted in everyone + [(f"groups.{name}", group) for name, group in sorted(self.hub.groups.items())]:
+            memory = wanted.memory_guarantee or self.hub.resources.memory_guarantee
+            cpu = wanted.cpu_guarantee or self.hub.resources.cpu_guarantee
+            fits = stack_capacity(self, memory, cpu)
             if fits.students < 1:
                 bound = "memoryGuarantee" if fits.bounds["memory"] < 1 else "cpuGuarantee"
+                node = fits.instance
                 raise KeyedError(
                     f"hub.{key}.{bound}",
                     f"is more than a user node can give one server ({node.name}: "
