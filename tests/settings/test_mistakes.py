@@ -11,6 +11,13 @@ Sources for what AWS and the other systems accept:
 - image references: the OCI distribution spec's name and tag grammar (a tag after the last `/`);
 - a node's room for pods: nodeadm's kubelet reservations (settings/capacity.py);
 - OAuthenticator 17: with no allow list and `allow_all`, GitHub's login admits any GitHub account;
+  its callback handler is `/hub/oauth_callback` on the hub's own URL;
+- EKS user guide, cluster endpoint access: public access CIDR blocks cannot include reserved
+  (private) addresses;
+- z2jh 4.4.0 values and jupyterhub_config.py: `singleuser.cloudMetadata.blockWithIptables` adds a
+  privileged init container, `*.networkPolicy.enabled` switches a policy off, and a profile's
+  `kubespawner_override` sets KubeSpawner traits (`node_selector`, `tolerations`, `uid`, ...) as is;
+- kube-prometheus-stack keeps Prometheus' data on a PersistentVolumeClaim (here an EBS gp3 volume);
 - YAML 1.1/1.2: an unquoted `#` starts a comment, `1.30` is the number 1.3.
 
 Each case is a base stack file with one edit merged into it, objects key by key, as Helm merges
